@@ -1,0 +1,154 @@
+"""Shared cast (STYLE.md §8): a platform in strong and one in weak oversight, a streamer, two
+brands, a merchant, an outsider, and their people; plus helpers to build tickets in any state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from tenants.actors import Actor
+from tenants.models import Membership, Oversight, Partnership, Party, PartyKind, Role
+from tickets.models import Outcome, Ticket, TicketCategory
+from tickets.services import ticket_create, ticket_perform
+
+requires_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"
+)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class Cast:
+    platform: Party
+    weak_platform: Party
+    streamer: Party
+    weak_streamer: Party
+    brand: Party
+    other_brand: Party
+    merchant: Party
+    outsider: Party
+    members: dict[str, Membership]
+
+    def actor(self, slug: str, role: str = Role.AGENT) -> Actor:
+        return Actor.for_membership(self.members[f"{slug}:{role}"])
+
+    def user(self, slug: str, role: str = Role.AGENT):
+        return self.members[f"{slug}:{role}"].user
+
+
+def _party(slug: str, kind: str, **extra) -> Party:
+    return Party.objects.create(slug=slug, name=slug.replace("-", " ").title(), kind=kind, **extra)
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    platform = _party("starmall", PartyKind.PLATFORM, oversight=Oversight.STRONG)
+    weak_platform = _party("quietmall", PartyKind.PLATFORM, oversight=Oversight.WEAK)
+    streamer = _party("lucy-live", PartyKind.STREAMER, platform=platform)
+    weak_streamer = _party("quiet-live", PartyKind.STREAMER, platform=weak_platform)
+    brand = _party("north-peak", PartyKind.BRAND)
+    other_brand = _party("glow-lab", PartyKind.BRAND)
+    merchant = _party("swift-ship", PartyKind.MERCHANT)
+    outsider = _party("stranger-brand", PartyKind.BRAND)
+    for s in (streamer, weak_streamer):
+        for partner in (brand, other_brand, merchant):
+            Partnership.objects.create(streamer=s, partner=partner)
+    User = get_user_model()
+    members: dict[str, Membership] = {}
+    for party in (
+        platform,
+        weak_platform,
+        streamer,
+        weak_streamer,
+        brand,
+        other_brand,
+        merchant,
+        outsider,
+    ):
+        for role in Role.values:
+            user = User.objects.create_user(f"{party.slug}-{role}", password="pw-collab-test")
+            members[f"{party.slug}:{role}"] = Membership.objects.create(
+                user=user, party=party, role=role
+            )
+    return Cast(
+        platform,
+        weak_platform,
+        streamer,
+        weak_streamer,
+        brand,
+        other_brand,
+        merchant,
+        outsider,
+        members,
+    )
+
+
+SIZE_FORM = {"new_size": "42", "new_colour": "black"}
+
+
+def make_ticket(cast: Cast, *, streamer: Party | None = None, **overrides) -> tuple[Ticket, str]:
+    streamer = streamer or cast.streamer
+    fields = {
+        "category": TicketCategory.objects.get(code="size_colour_change"),
+        "subject": "Shoes: change size",
+        "order_number": "DY2026111100001",
+        "buyer_name": "张三丰",
+        "buyer_phone": "13812345678",
+        "buyer_address": {
+            "province": "浙江省",
+            "city": "杭州市",
+            "district": "西湖区",
+            "detail": "文三路 90 号 502 室",
+        },
+        "buyer_consent": True,
+        "form_data": SIZE_FORM,
+        "brand": cast.brand,
+        "merchant": cast.merchant,
+    }
+    fields.update(overrides)
+    return ticket_create(actor=cast.actor(streamer.slug), **fields)
+
+
+# Action paths that bring a fresh ticket to each state, with the brand as handler.
+def _route(cast, streamer):
+    return ("route", cast.actor(streamer.slug), {"to_party": cast.brand})
+
+
+def drive(cast: Cast, ticket: Ticket, state: str, *, streamer: Party | None = None) -> Ticket:
+    """Move a new ticket to ``state`` along the ordinary path, acting as the right parties."""
+    streamer = streamer or cast.streamer
+    brand = cast.actor(cast.brand.slug)
+    paths = {
+        "new": [],
+        "routed": [_route(cast, streamer)],
+        "in_progress": [_route(cast, streamer), ("accept", brand, {})],
+        "awaiting_buyer": [
+            _route(cast, streamer),
+            ("accept", brand, {}),
+            ("request_info", brand, {"question": "Photo please"}),
+        ],
+        "resolved": [
+            _route(cast, streamer),
+            ("accept", brand, {}),
+            ("resolve", brand, {"outcome": Outcome.EXCHANGE}),
+        ],
+        "closed": [
+            _route(cast, streamer),
+            ("accept", brand, {}),
+            ("resolve", brand, {"outcome": Outcome.EXCHANGE}),
+            ("close", cast.actor(streamer.slug), {}),
+        ],
+        "escalated": [_route(cast, streamer), ("escalate", brand, {"reason": "Stuck"})],
+        "cancelled": [("cancel", cast.actor(streamer.slug), {"reason": "Withdrawn"})],
+    }
+    for action, actor, args in paths[state]:
+        ticket = ticket_perform(ticket=ticket, action=action, actor=actor, **args)
+    assert ticket.state == state
+    return ticket
