@@ -293,7 +293,9 @@ def ticket_perform(*, ticket: Ticket, action: str, actor: Actor, **args) -> Tick
     spec = ACTIONS[action]
     with transaction.atomic():
         locked = (
-            Ticket.objects.select_for_update()
+            # of=("self",): lock only the ticket row; PostgreSQL refuses FOR UPDATE on the
+            # nullable side of the outer join to the platform.
+            Ticket.objects.select_for_update(of=("self",))
             .select_related("originator", "platform", "category")
             .get(pk=ticket.pk)
         )
