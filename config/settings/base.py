@@ -14,7 +14,8 @@ env = environ.Env(
     REDIS_URL=(str, ""),
     DATABASE_POOL_MAX=(int, 8),
 )
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if (BASE_DIR / ".env").exists():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env("DEBUG")
 # The fallback key is only good for the embedded demo; production sets SECRET_KEY.
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "tenants",
     "tickets",
     "collab",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -123,7 +125,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "portal:login"
+LOGIN_REDIRECT_URL = "portal:home"
 
 # Collab's own knobs.
 COLLAB_REOPEN_WINDOW_HOURS = env.int("COLLAB_REOPEN_WINDOW_HOURS", default=72)
