@@ -115,6 +115,8 @@ class Membership(models.Model):
     )
     is_online = models.BooleanField(_("online"), default=False)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    # Round robin hands the next ticket to whoever waited longest (tickets.assignment).
+    last_assigned_at = models.DateTimeField(_("last assigned"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
