@@ -113,12 +113,13 @@ def relations(ticket, caller: Caller) -> frozenset[str]:
         found.add("custody")
     if party.pk == ticket.handler_id and ticket.state in (State.ROUTED, State.IN_PROGRESS):
         found.add("handler")
-    if party.pk in caller.participant_party_ids:
+    if party.pk == ticket.platform_id:
+        # The platform acts as platform only: after an arbitration a weak platform stays a
+        # participant (arbiter) but must not act again until the next escalation.
+        if party.has_strong_oversight or ticket.state == State.ESCALATED:
+            found.add("platform")
+    elif party.pk in caller.participant_party_ids:
         found.add("participant")
-    if party.pk == ticket.platform_id and (
-        party.has_strong_oversight or ticket.state == State.ESCALATED
-    ):
-        found.add("platform")
     return frozenset(found)
 
 
