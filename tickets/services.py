@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
 from collab.broadcast import events_committed
+from integrations.outbox import deliveries_write
 from tenants.actors import Actor
 from tenants.models import Party, PartyKind
 from tenants.selectors import is_partner
@@ -68,11 +69,13 @@ def _reference_next() -> str:
 
 @dataclass
 class _Change:
-    """Events written by one service call, published together after commit."""
+    """Events written by one service call: their webhook outbox rows are written now, in the
+    same transaction (a crash after commit must not lose them); live pushes go after commit."""
 
     events: list[TicketEvent]
 
     def publish_on_commit(self) -> None:
+        deliveries_write(self.events)
         ids = [event.pk for event in self.events]
         transaction.on_commit(lambda: events_committed(ids))
 

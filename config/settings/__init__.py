@@ -5,3 +5,4 @@ from .base import *  # noqa: F403
 from .celery import *  # noqa: F403
 from .channels import *  # noqa: F403
 from .drf import *  # noqa: F403
+from .integrations import *  # noqa: F403

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "tickets",
     "collab",
     "portal",
+    "integrations",
+    "attachments",
 ]
 
 MIDDLEWARE = [
