@@ -17,34 +17,51 @@ def field_label(schema: dict, name: str) -> str:
     return prop.get("title", name)
 
 
+def _path_label(schema: dict, path: list) -> str:
+    """Labels along a path into the data, e.g. ``新地址 / district``; indexes are skipped."""
+    labels = []
+    for step in path:
+        if isinstance(step, int):
+            schema = schema.get("items", {})
+            continue
+        labels.append(field_label(schema, step))
+        schema = schema.get("properties", {}).get(step, {})
+    return " / ".join(labels) or str(_("Form"))
+
+
+def _key(path: list) -> str:
+    return ".".join(["form_data", *(str(step) for step in path)])
+
+
 def form_data_validate(schema: dict, data: object) -> dict:
-    """Return the data if it satisfies the schema, else raise with one message per field."""
+    """Return the data if it satisfies the schema, else raise with messages keyed by the field's
+    path: ``form_data.new_size``, ``form_data.new_address.district``, ``form_data.photos.1``."""
     if not isinstance(data, dict):
         raise TicketValidationError(field_errors={"form_data": [_("Must be an object.")]})
     if not schema:
         return data
     errors: dict[str, list[str]] = {}
     for error in Draft202012Validator(schema).iter_errors(data):
+        # ``required`` and ``additionalProperties`` are reported on the object that holds the
+        # field (possibly nested), so the field's own path is the object's path plus its name.
+        at = list(error.absolute_path)
         if error.validator == "required":
-            missing = [name for name in error.validator_value if name not in data]
-            for name in missing:
-                errors.setdefault(f"form_data.{name}", []).append(
-                    _("%(field)s is required.") % {"field": field_label(schema, name)}
-                )
+            for name in error.validator_value:
+                if name not in error.instance:
+                    errors.setdefault(_key([*at, name]), []).append(
+                        _("%(field)s is required.") % {"field": _path_label(schema, [*at, name])}
+                    )
             continue
         if error.validator == "additionalProperties":
-            allowed = set(schema.get("properties", {}))
-            for name in sorted(set(data) - allowed):
-                errors.setdefault(f"form_data.{name}", []).append(_("Unknown field."))
+            allowed = set(error.schema.get("properties", {}))
+            for name in sorted(set(error.instance) - allowed):
+                errors.setdefault(_key([*at, name]), []).append(_("Unknown field."))
             continue
-        path = ".".join(str(p) for p in error.absolute_path) or "form_data"
-        name = str(error.absolute_path[0]) if error.absolute_path else None
-        label = field_label(schema, name) if name else _("Form")
         message = _("%(field)s is not valid: %(reason)s") % {
-            "field": label,
+            "field": _path_label(schema, at),
             "reason": _reason(error),
         }
-        errors.setdefault(f"form_data.{path}" if name else "form_data", []).append(message)
+        errors.setdefault(_key(at), []).append(message)
     if errors:
         raise TicketValidationError(_("The form has errors."), field_errors=errors)
     return data
@@ -61,6 +78,10 @@ def _reason(error) -> str:
         return _("too long")
     if error.validator == "pattern":
         return _("wrong format")
+    if error.validator == "exclusiveMinimum":
+        return _("must be more than %(limit)s") % {"limit": error.validator_value}
+    if error.validator == "maxItems":
+        return _("at most %(count)s") % {"count": error.validator_value}
     if error.validator == "type":
         return _("expected %(type)s") % {"type": error.validator_value}
     return _("not allowed")
