@@ -178,6 +178,19 @@ ACTION_LABELS = {
 }
 
 
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        label=_("Assign to"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label=_("Nobody"),
+    )
+
+    def __init__(self, *args, party: Party, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = agents_of(party)
+
+
 def agents_of(party: Party):
     """People of the party who can hold tickets (viewers cannot act)."""
     return (

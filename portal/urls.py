@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import inbox, session, ticket
+from .views import console, inbox, session, ticket
 
 app_name = "portal"
 
@@ -12,9 +12,10 @@ urlpatterns = [
     path("inbox/", inbox.inbox, name="inbox"),
     path("t/<str:reference>/", ticket.ticket_detail, name="ticket"),
     path("t/<str:reference>/comment/", ticket.ticket_comment, name="ticket_comment"),
+    path("t/<str:reference>/assign/", ticket.ticket_assignee, name="ticket_assign"),
     path("t/<str:reference>/act/<str:action>/", ticket.ticket_action, name="ticket_action"),
-    # TEMP until the consoles land
-    path("console/", session.home, name="console"),
+    path("console/", console.console, name="console"),
+    path("console/bulk/", console.console_bulk, name="console_bulk"),
     path("leaderboard/", session.home, name="leaderboard"),
     path("platform/", session.home, name="platform"),
     path("settings/", session.home, name="settings"),

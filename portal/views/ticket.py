@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,10 +20,17 @@ from tickets.forms_schema import field_label
 from tickets.models import Ticket
 from tickets.projections import event_for_party, ticket_for_party
 from tickets.selectors import event_qs_for_party, ticket_get_for_party
-from tickets.services import allowed_actions, comment_add, ticket_perform
+from tickets.services import allowed_actions, comment_add, ticket_assign, ticket_perform
 
 from ..access import is_htmx, party_view, portal_render
-from ..forms import ACTION_FORMS, ACTION_LABELS, CommentForm, action_form, errors_apply
+from ..forms import (
+    ACTION_FORMS,
+    ACTION_LABELS,
+    AssignForm,
+    CommentForm,
+    action_form,
+    errors_apply,
+)
 from ..sla import deadline_for
 from ..timeline import timeline_entry
 
@@ -72,6 +81,11 @@ def _context(request: HttpRequest, ticket: Ticket, *, bound: dict | None = None)
         "timeline": [timeline_entry(event_for_party(event)) for event in events],
         "actions": actions,
         "comment_form": bound.get("comment") or CommentForm(),
+        "assign_form": (
+            bound.get("assign") or AssignForm(party=party, initial={"assignee": ticket.assignee_id})
+            if ticket.custody_party_id == party.pk and request.actor.can_act
+            else None
+        ),
         "can_write": request.actor.can_act,
     }
 
@@ -130,4 +144,27 @@ def ticket_action(request: HttpRequest, reference: str, action: str) -> HttpResp
     except TicketError as error:
         return _refused(request, ticket, action, form, error)
     messages.success(request, _("Done: %(action)s.") % {"action": ACTION_LABELS[action]})
-    return redirect("portal:ticket", reference=ticket.reference)
+    return redirect(_next_url(request) or reverse("portal:ticket", args=[ticket.reference]))
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Consoles post actions here and want to stay where they were."""
+    next_url = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()})
+    return next_url if safe else ""
+
+
+@require_POST
+@party_view
+def ticket_assignee(request: HttpRequest, reference: str) -> HttpResponse:
+    ticket = ticket_for_request(request, reference)
+    form = AssignForm(request.POST, party=request.party)
+    if not form.is_valid():
+        context = _context(request, ticket, bound={"assign": form})
+        return portal_render(request, "portal/ticket.html", context, status=400)
+    try:
+        ticket_assign(ticket=ticket, assignee=form.cleaned_data["assignee"], actor=request.actor)
+    except TicketError as error:
+        return _refused(request, ticket, "assign", form, error)
+    messages.success(request, _("Assignment saved."))
+    return redirect(_next_url(request) or reverse("portal:ticket", args=[ticket.reference]))
