@@ -2,16 +2,25 @@
 
 Groups: ``party.<id>`` for each party that sees the event, ``ticket.<id>.party.<id>`` for that
 party's open detail views, ``buyer.<ticket id>`` for public events in the buyer projection.
+
+Only ``events_committed`` sends, and only ``tickets.services`` calls it, from
+``transaction.on_commit``: an event of a rolled-back transaction is never pushed.
 """
 
 from __future__ import annotations
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
+from django.utils import translation
 
 from tickets.models import Participant, TicketEvent, Visibility
 from tickets.projections import event_for_buyer, event_for_party
 from tickets.selectors import event_visible_to_party
+
+# The message type consumers handle (``ticket_event``), and the routing facts they need to
+# resume without gaps or duplicates. Consumers forward only the payload, never these ids.
+MESSAGE_TYPE = "ticket.event"
 
 
 def party_group(party_id: int) -> str:
@@ -35,21 +44,42 @@ def audiences_of(event: TicketEvent) -> list[int]:
     return sorted(pid for pid in party_ids if event_visible_to_party(event, pid))
 
 
+def buyer_payloads(event: TicketEvent) -> dict[str, dict]:
+    """The buyer projection in every shipped language: the buyer's socket picks its own, so one
+    push serves a Chinese and an English page alike without a query per socket."""
+    payloads = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            payloads[code] = event_for_buyer(event)
+    return payloads
+
+
+def _message(source: TicketEvent, **payload) -> dict:
+    return {
+        "type": MESSAGE_TYPE,
+        "ticket_id": source.ticket_id,
+        "event_id": source.pk,
+        "seq": source.seq,
+        **payload,
+    }
+
+
 def events_committed(event_ids: list[int]) -> None:
     """Called from ``transaction.on_commit``: the events exist for every reader by now."""
     layer = get_channel_layer()
     if layer is None:
         return
-    events = TicketEvent.objects.filter(pk__in=event_ids).select_related(
-        "ticket__platform", "actor_party", "actor_user"
+    events = (
+        TicketEvent.objects.filter(pk__in=event_ids)
+        .select_related("ticket__platform", "actor_party", "actor_user")
+        .order_by("ticket_id", "seq")
     )
     for event in events:
-        party_payload = {"type": "ticket.event", "event": event_for_party(event)}
+        party_message = _message(event, event=event_for_party(event))
         for party_id in audiences_of(event):
-            async_to_sync(layer.group_send)(party_group(party_id), party_payload)
-            async_to_sync(layer.group_send)(ticket_group(event.ticket_id, party_id), party_payload)
+            async_to_sync(layer.group_send)(party_group(party_id), party_message)
+            async_to_sync(layer.group_send)(ticket_group(event.ticket_id, party_id), party_message)
         if event.visibility == Visibility.PUBLIC:
             async_to_sync(layer.group_send)(
-                buyer_group(event.ticket_id),
-                {"type": "ticket.event", "event": event_for_buyer(event)},
+                buyer_group(event.ticket_id), _message(event, events=buyer_payloads(event))
             )

@@ -2,4 +2,12 @@
 
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from django.urls import path, re_path
+
+from .consumers import BuyerTrackConsumer, PartyInboxConsumer, TicketDetailConsumer
+
+websocket_urlpatterns = [
+    path("ws/party/", PartyInboxConsumer.as_asgi()),
+    re_path(r"^ws/tickets/(?P<reference>[A-Za-z0-9-]{1,40})/$", TicketDetailConsumer.as_asgi()),
+    re_path(r"^ws/track/(?P<token>[A-Za-z0-9_-]{1,100})/$", BuyerTrackConsumer.as_asgi()),
+]

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from asgiref.sync import SyncToAsync
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, connections
 
 from tenants.actors import Actor
 from tenants.models import Membership, Oversight, Partnership, Party, PartyKind, Role
@@ -17,6 +18,19 @@ from tickets.services import ticket_create, ticket_perform
 requires_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_connection_pools(django_db_setup, django_db_blocker):
+    """Async tests (sockets, live servers) reach PostgreSQL from worker threads, whose pooled
+    connections would keep the test database busy when pytest-django drops it."""
+    yield
+    with django_db_blocker.unblock():
+        # sync_to_async runs database code in one shared thread when no outer async_to_sync
+        # exists (pytest-asyncio); its connection is that thread's own.
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+        if hasattr(connection, "close_pool"):
+            connection.close_pool()
 
 
 @pytest.fixture(autouse=True)

@@ -69,6 +69,17 @@ def event_qs_for_party(ticket: Ticket, party: Party) -> QuerySet[TicketEvent]:
     return ticket.events.filter(_visible_to_party(party)).order_by("seq")
 
 
+def event_qs_for_party_feed(party: Party, *, after_id: int) -> QuerySet[TicketEvent]:
+    """Every event ``party`` may see, on every ticket it may see, with an id above ``after_id``,
+    in id order: the catch-up of a party's inbox socket."""
+    return (
+        TicketEvent.objects.filter(ticket__in=ticket_qs_for_party(party), pk__gt=after_id)
+        .filter(_visible_to_party(party))
+        .select_related("ticket", "actor_party", "actor_user")
+        .order_by("pk")
+    )
+
+
 def event_qs_for_buyer(ticket: Ticket) -> QuerySet[TicketEvent]:
     return ticket.events.filter(visibility=Visibility.PUBLIC).order_by("seq")
 

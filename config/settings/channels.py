@@ -12,3 +12,7 @@ if REDIS_URL:
 else:
     # Embedded default: one process, so the in-memory layer reaches every socket.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Seconds between the server's application-level pings on every socket. Browsers cannot see
+# protocol pings, so the JavaScript client watches these to notice a dead connection.
+COLLAB_WS_HEARTBEAT_SECONDS = 25
