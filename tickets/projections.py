@@ -122,6 +122,7 @@ BUYER_EVENT_TEXT = {
     "ticket.closed": lambda data: _("Your request is closed."),
     "ticket.cancelled": lambda data: _("Your request was withdrawn."),
     "comment.added": lambda data: data.get("body", ""),
+    "ticket.rated": lambda data: _("You rated this %(rating)s of 5.") % {"rating": data["rating"]},
 }
 
 

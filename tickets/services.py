@@ -20,10 +20,12 @@ from django_fsm import can_proceed, has_transition_perm
 
 from collab.broadcast import events_committed
 from integrations.outbox import deliveries_write
-from tenants.actors import Actor
-from tenants.models import Party, PartyKind
-from tenants.selectors import is_partner
+from tenants.actors import Actor, ActorKind
+from tenants.models import Membership, Party, PartyKind, Role, RoutingMode
+from tenants.selectors import is_partner, partner_qs_for_streamer
 
+from . import deadlines
+from .assignment import assignee_choose
 from .errors import TicketConflict, TicketNotFound, TicketPermissionDenied, TicketValidationError
 from .forms_schema import form_data_validate
 from .models import (
@@ -34,14 +36,17 @@ from .models import (
     Participant,
     ParticipantRole,
     Priority,
+    Product,
     ReferenceCounter,
+    RoutingRule,
     Ticket,
     TicketCategory,
     TicketEvent,
     Visibility,
 )
+from .routing import RoutingDecision, RoutingFacts, routing_decide
 from .selectors import buyer_token_digest, party_can_see_ticket
-from .workflow import ACTIONS, Caller, State, custody_after
+from .workflow import ACTIONS, BUYER_HOLDS_STATES, Caller, State, custody_after
 
 
 def _reference_next() -> str:
@@ -109,12 +114,67 @@ def _event_build(
     return event
 
 
-def _custody_move(ticket: Ticket, *, party_id: int | None, state: str, now) -> None:
-    """Close the open custody period and open the next one (none once the ticket is done)."""
-    Custody.objects.filter(ticket=ticket, ended_at__isnull=True).update(ended_at=now)
-    if state in (State.CLOSED, State.CANCELLED):
-        return
-    Custody.objects.create(ticket=ticket, party_id=party_id, state=state, started_at=now)
+def _custody_move(ticket: Ticket, *, party: Party | None, state: str, now) -> Custody | None:
+    """Close the open custody period and open the next one with its deadlines (none once the
+    ticket is done). Sets ``resolve_by`` and ``next_sla_check_at`` on the ticket; the caller
+    saves them. Returns the new period."""
+    recent = list(
+        Custody.objects.filter(ticket=ticket)
+        .select_related("sla_policy")
+        .order_by("-started_at", "-id")[:2]
+    )
+    open_period = recent[0] if recent and recent[0].ended_at is None else None
+    if open_period is not None:
+        Custody.objects.filter(pk=open_period.pk).update(ended_at=now)
+    period = None
+    if state not in (State.CLOSED, State.CANCELLED):
+        resuming = open_period is not None and open_period.party_id is None and len(recent) > 1
+        period = deadlines.custody_period_build(
+            ticket,
+            party=party,
+            state=state,
+            now=now,
+            paused=open_period if resuming else None,
+            before_pause=recent[1] if resuming else None,
+        )
+        period.save()
+    ticket.next_sla_check_at = deadlines.next_check_for(ticket, period)
+    return period
+
+
+def _auto_assign(ticket: Ticket, party: Party, now) -> TicketEvent | None:
+    """Give the ticket to one of ``party``'s agents by the party's strategy; returns the unsaved
+    ``ticket.assigned`` event, or None (manual strategy, or nobody fits)."""
+    membership = assignee_choose(
+        party=party, category_code=ticket.category.code, exclude_user_id=ticket.assignee_id
+    )
+    if membership is None:
+        return None
+    Membership.objects.filter(pk=membership.pk).update(last_assigned_at=now)
+    return _assignment_set(
+        ticket,
+        membership.user,
+        Actor(kind=ActorKind.SYSTEM, party=party),
+        strategy=party.assignment_strategy,
+    )
+
+
+def _assignment_set(ticket: Ticket, user, actor: Actor, *, strategy: str) -> TicketEvent:
+    """Set the assignee and build the ``ticket.assigned`` event. Internal to the custody party:
+    other companies do not learn who works on it."""
+    previous = ticket.assignee.get_username() if ticket.assignee_id else None
+    ticket.assignee = user
+    return _event_build(
+        ticket,
+        kind="ticket.assigned",
+        actor=actor,
+        visibility=Visibility.INTERNAL,
+        data={
+            "assignee": user.get_username() if user is not None else None,
+            "previous": previous,
+            "strategy": strategy,
+        },
+    )
 
 
 def _participant_ensure(ticket: Ticket, party: Party, role: str) -> None:
@@ -205,20 +265,132 @@ def ticket_create(
             buyer_token_hash=buyer_token_digest(token),
             custody_party=originator,
         )
-        event = _event_build(
-            ticket,
-            kind="ticket.created",
-            actor=actor,
-            visibility=Visibility.PUBLIC,
-            to_state=State.NEW,
-            data={"channel": channel, "category": category.code},
-        )
+        events = [
+            _event_build(
+                ticket,
+                kind="ticket.created",
+                actor=actor,
+                visibility=Visibility.PUBLIC,
+                to_state=State.NEW,
+                data={"channel": channel, "category": category.code},
+            )
+        ]
+        participants = [
+            Participant(ticket=ticket, party=originator, role=ParticipantRole.ORIGINATOR)
+        ]
+        holder, periods = originator, []
+        if originator.routing_mode == RoutingMode.AUTO:
+            target, routing_events = _routing_apply(ticket)
+            events += routing_events
+            if target is not None:
+                # The same route transition a person would perform; the originator's period
+                # opens and closes at once so the custody ledger shows the hand-over.
+                ticket.route()
+                ticket.handler = ticket.custody_party = holder = target
+                participants.append(
+                    Participant(ticket=ticket, party=target, role=ParticipantRole.HANDLER)
+                )
+                periods.append(
+                    Custody(
+                        ticket=ticket,
+                        party=originator,
+                        state=State.NEW,
+                        started_at=now,
+                        ended_at=now,
+                    )
+                )
+        period = deadlines.custody_period_build(ticket, party=holder, state=ticket.state, now=now)
+        periods.append(period)
+        ticket.next_sla_check_at = deadlines.next_check_for(ticket, period)
+        if holder != originator:
+            assigned = _auto_assign(ticket, holder, now)
+            events += [assigned] if assigned else []
         ticket.save()
-        event.save()
-        Participant.objects.create(ticket=ticket, party=originator, role=ParticipantRole.ORIGINATOR)
-        Custody.objects.create(ticket=ticket, party=originator, state=State.NEW, started_at=now)
-        _Change([event]).publish_on_commit()
+        TicketEvent.objects.bulk_create(events)
+        Participant.objects.bulk_create(participants)
+        Custody.objects.bulk_create(periods)
+        _Change(events).publish_on_commit()
     return ticket, token
+
+
+def _routing_apply(ticket: Ticket) -> tuple[Party | None, list[TicketEvent]]:
+    """Run the originator's and then its platform's routing rules on the unsaved ticket: set
+    priority and policy as the matching rule says, and return the partner to route to (None:
+    keep it new) with the events that explain the decision. At most three queries: rules,
+    product (only with a SKU), partners (only when a rule routes)."""
+    owners = [pk for pk in (ticket.originator_id, ticket.platform_id) if pk is not None]
+    rules = sorted(
+        RoutingRule.objects.filter(owner_id__in=owners, is_active=True),
+        key=lambda r: (r.owner_id != ticket.originator_id, r.position, r.pk),
+    )
+    if not rules:
+        return None, []
+    product = (
+        Product.objects.filter(owner_id=ticket.originator_id, sku=ticket.sku).first()
+        if ticket.sku
+        else None
+    )
+    facts = RoutingFacts(
+        category_id=ticket.category_id,
+        brand_id=ticket.brand_id,
+        merchant_id=ticket.merchant_id,
+        sku=ticket.sku,
+        product_category=product.product_category if product else "",
+        channel=ticket.channel,
+        priority=ticket.priority,
+        text=f"{ticket.subject}\n{ticket.description}",
+        product_brand_id=product.brand_id if product else None,
+        product_merchant_id=product.merchant_id if product else None,
+    )
+    partners = {p.pk: p for p in partner_qs_for_streamer(ticket.originator)}
+    decision: RoutingDecision = routing_decide(rules, facts, partner_ids=frozenset(partners))
+    system = Actor.system()
+    events = [
+        _event_build(
+            ticket,
+            kind="routing.rule_skipped",
+            actor=system,
+            visibility=Visibility.PARTIES,
+            data={"rule": {"id": s.rule_id, "name": s.rule_name}, "reason": s.reason},
+        )
+        for s in decision.skipped
+    ]
+    rule = decision.rule
+    if rule is None:
+        return None, events
+    if decision.priority:
+        ticket.priority = decision.priority
+    if decision.policy_id:
+        ticket.sla_policy_id = decision.policy_id
+    rule_ref = {"id": rule.pk, "name": rule.name, "action": rule.action}
+    target = partners.get(decision.target_id) if decision.target_id else None
+    if target is not None:
+        events.append(
+            _event_build(
+                ticket,
+                kind="ticket.routed",
+                actor=system,
+                visibility=Visibility.PARTIES,
+                from_state=State.NEW,
+                to_state=State.ROUTED,
+                data={
+                    "to_party": {"slug": target.slug, "name": target.name, "kind": target.kind},
+                    "rule": rule_ref,
+                    "priority": ticket.priority,
+                },
+            )
+        )
+    else:
+        events.append(
+            _event_build(
+                ticket,
+                kind="routing.held" if decision.hold else "routing.applied",
+                actor=system,
+                visibility=Visibility.PARTIES,
+                data={"rule": rule_ref, "priority": ticket.priority},
+            )
+        )
+    return target, events
 
 
 def _args_validate(action: str, args: dict) -> dict:
@@ -293,7 +465,6 @@ def ticket_perform(*, ticket: Ticket, action: str, actor: Actor, **args) -> Tick
             _("Unknown action."), field_errors={"action": [_("Unknown action.")]}
         )
     args = _args_validate(action, args)
-    spec = ACTIONS[action]
     with transaction.atomic():
         locked = (
             # of=("self",): lock only the ticket row; PostgreSQL refuses FOR UPDATE on the
@@ -302,50 +473,43 @@ def ticket_perform(*, ticket: Ticket, action: str, actor: Actor, **args) -> Tick
             .select_related("originator", "platform", "category")
             .get(pk=ticket.pk)
         )
-        caller = ticket_caller(locked, actor)
-        if actor.party is not None and not party_can_see_ticket(
-            actor.party, locked, caller.participant_party_ids
-        ):
-            raise TicketNotFound()
-        transition = getattr(locked, action)
-        if not can_proceed(transition):
-            raise TicketConflict(
-                _("This ticket is %(state)s; it cannot be %(action)s now.")
-                % {"state": locked.get_state_display(), "action": action},
-                current_state=locked.state,
-            )
-        if not has_transition_perm(transition, caller):
-            raise TicketPermissionDenied()
-        now = timezone.now()
-        if action == "reopen" and actor.is_buyer and not _reopen_window_open(locked):
-            raise TicketPermissionDenied(_("The time to reopen this request has passed."))
-        if action == "route":
-            _route_target_check(locked, args["to_party"], actor)
-        if action == "escalate" and locked.platform_id is None:
-            raise TicketValidationError(_("This ticket has no platform to escalate to."))
+        events = _perform_locked(locked, action, actor, args)
+        _Change(events).publish_on_commit()
+    return locked
 
-        from_state = locked.state
-        old_custody = locked.custody_party_id
-        transition()
-        fields = _action_apply(locked, action, args, now)
-        new_custody = custody_after(locked, action)
-        custody_changed = new_custody != old_custody or locked.state in (
-            State.AWAITING_BUYER,
-            State.RESOLVED,
-            State.CLOSED,
-            State.CANCELLED,
+
+def _perform_locked(locked: Ticket, action: str, actor: Actor, args: dict) -> list[TicketEvent]:
+    """``ticket_perform`` on a ticket the caller has locked in its transaction (also used by the
+    SLA sweeper). Saves the ticket and its events and returns the events to publish."""
+    spec = ACTIONS[action]
+    caller = ticket_caller(locked, actor)
+    if actor.party is not None and not party_can_see_ticket(
+        actor.party, locked, caller.participant_party_ids
+    ):
+        raise TicketNotFound()
+    transition = getattr(locked, action)
+    if not can_proceed(transition):
+        raise TicketConflict(
+            _("This ticket is %(state)s; it cannot be %(action)s now.")
+            % {"state": locked.get_state_display(), "action": action},
+            current_state=locked.state,
         )
-        if custody_changed or from_state in (State.AWAITING_BUYER, State.RESOLVED):
-            locked.custody_party_id = new_custody
-            if new_custody != old_custody and locked.assignee_id is not None:
-                locked.assignee = None  # the assignee belonged to the previous holder
-                fields.add("assignee")
-            fields.add("custody_party")
-            _custody_move(locked, party_id=new_custody, state=locked.state, now=now)
-        elif action == "accept":
-            Custody.objects.filter(ticket=locked, ended_at__isnull=True).update(accepted_at=now)
+    if not has_transition_perm(transition, caller):
+        raise TicketPermissionDenied()
+    now = timezone.now()
+    if action == "reopen" and actor.is_buyer and not _reopen_window_open(locked):
+        raise TicketPermissionDenied(_("The time to reopen this request has passed."))
+    if action == "route":
+        _route_target_check(locked, args["to_party"], actor)
+    if action == "escalate" and locked.platform_id is None:
+        raise TicketValidationError(_("This ticket has no platform to escalate to."))
 
-        event = _event_build(
+    from_state = locked.state
+    old_custody = locked.custody_party_id
+    transition()
+    fields = _action_apply(locked, action, args, now)
+    events = [
+        _event_build(
             locked,
             kind=spec.event_kind,
             actor=actor,
@@ -354,10 +518,42 @@ def ticket_perform(*, ticket: Ticket, action: str, actor: Actor, **args) -> Tick
             to_state=locked.state,
             data=_event_data(action, args),
         )
-        event.save()
-        locked.save(update_fields=[*fields, "state", "last_event_seq", "updated_at"])
-        _Change([event]).publish_on_commit()
-    return locked
+    ]
+    new_custody = custody_after(locked, action)
+    custody_changed = new_custody != old_custody or locked.state in (
+        State.AWAITING_BUYER,
+        State.RESOLVED,
+        State.CLOSED,
+        State.CANCELLED,
+    )
+    if custody_changed or from_state in BUYER_HOLDS_STATES:
+        known = {p.pk: p for p in (args.get("to_party"), locked.platform, locked.originator) if p}
+        new_party = known.get(new_custody) if new_custody is not None else None
+        if new_custody is not None and new_party is None:
+            new_party = Party.objects.get(pk=new_custody)
+        locked.custody_party = new_party
+        # While the buyer holds the ticket the agent keeps it; another party gets its own.
+        resumed = from_state in BUYER_HOLDS_STATES and new_custody == locked.handler_id
+        if new_party is not None and new_custody != old_custody and not resumed:
+            locked.assignee = None
+            fields.add("assignee")
+        fields |= {"custody_party", "resolve_by", "next_sla_check_at"}
+        _custody_move(locked, party=new_party, state=locked.state, now=now)
+        if new_party is not None and locked.assignee_id is None:
+            assigned = _auto_assign(locked, new_party, now)
+            if assigned is not None:
+                events.append(assigned)
+                fields.add("assignee")
+    elif action == "accept":
+        period = Custody.objects.get(ticket=locked, ended_at__isnull=True)
+        period.accepted_at = now
+        period.save(update_fields=["accepted_at"])
+        locked.next_sla_check_at = deadlines.next_check_for(locked, period)
+        fields.add("next_sla_check_at")
+
+    TicketEvent.objects.bulk_create(events)
+    locked.save(update_fields=[*fields, "state", "last_event_seq", "updated_at"])
+    return events
 
 
 def _action_apply(ticket: Ticket, action: str, args: dict, now) -> set[str]:
@@ -403,6 +599,58 @@ def _event_data(action: str, args: dict) -> dict:
     return data
 
 
+def ticket_assign(*, ticket: Ticket, assignee, actor: Actor) -> Ticket:
+    """Give the ticket to ``assignee`` (a user), or to nobody with None, and write a
+    ``ticket.assigned`` event visible to the holding party only.
+
+    Only the party holding the ticket assigns it: its supervisors, admins and API keys to any of
+    its agents, an agent only to themselves. The assignee must be an active member of that party
+    who may act. Raises ``TicketNotFound`` (invisible ticket), ``TicketPermissionDenied`` or
+    ``TicketValidationError``; assigning the current assignee again writes nothing.
+    """
+    if actor.party is None or not actor.can_act:
+        raise TicketPermissionDenied()
+    with transaction.atomic():
+        locked = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("assignee", "custody_party")
+            .get(pk=ticket.pk)
+        )
+        caller = ticket_caller(locked, actor)
+        if not party_can_see_ticket(actor.party, locked, caller.participant_party_ids):
+            raise TicketNotFound()
+        if locked.custody_party_id != actor.party.pk:
+            raise TicketPermissionDenied(_("Only the party holding the ticket assigns it."))
+        if actor.user is not None:
+            role = (
+                Membership.objects.filter(user=actor.user, party=actor.party)
+                .values_list("role", flat=True)
+                .first()
+            )
+            assigns_others = role in (Role.ADMIN, Role.SUPERVISOR)
+            if not assigns_others and (assignee is None or assignee.pk != actor.user.pk):
+                raise TicketPermissionDenied(_("Agents may only take tickets themselves."))
+        if assignee is not None:
+            membership = (
+                Membership.objects.filter(user=assignee, party=actor.party, user__is_active=True)
+                .exclude(role=Role.VIEWER)
+                .first()
+            )
+            if membership is None:
+                raise TicketValidationError(
+                    field_errors={"assignee": [_("Not an agent of the party holding it.")]}
+                )
+            membership.last_assigned_at = timezone.now()
+            membership.save(update_fields=["last_assigned_at"])
+        if (assignee.pk if assignee is not None else None) == locked.assignee_id:
+            return locked
+        event = _assignment_set(locked, assignee, actor, strategy="manual")
+        event.save()
+        locked.save(update_fields=["assignee", "last_event_seq", "updated_at"])
+        _Change([event]).publish_on_commit()
+    return locked
+
+
 def comment_add(*, ticket: Ticket, actor: Actor, body: str, visibility: str) -> Comment:
     """Add a message. Buyers always write publicly; parties choose internal (their own party),
     parties (every participating party) or public (also the buyer)."""
@@ -445,3 +693,61 @@ def comment_add(*, ticket: Ticket, actor: Actor, body: str, visibility: str) -> 
         locked.save(update_fields=["last_event_seq", "updated_at"])
         _Change([event]).publish_on_commit()
     return comment
+
+
+RATABLE_STATES = (State.RESOLVED, State.CLOSED)
+
+
+def ticket_rate(*, ticket: Ticket, actor: Actor, rating: int, comment: str = "") -> Ticket:
+    """The buyer rates the handling, 1 to 5, once the request is resolved or closed. A second
+    rating replaces the first (buyers change their mind after the parcel arrives). Raises
+    ``TicketValidationError`` for a rating outside 1..5, ``TicketPermissionDenied`` for anyone
+    but the buyer and ``TicketConflict`` before the request is resolved."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
+        errors["rating"] = [_("Choose 1 to 5.")]
+    if len(comment) > 2000:
+        errors["comment"] = [_("At most 2,000 characters.")]
+    if errors:
+        raise TicketValidationError(field_errors=errors)
+    if not actor.is_buyer:
+        raise TicketPermissionDenied(_("Only the buyer rates a request."))
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+        if locked.state not in RATABLE_STATES:
+            raise TicketConflict(
+                _("A request can be rated once it is resolved."), current_state=locked.state
+            )
+        locked.rating = rating
+        locked.rating_comment = comment.strip()
+        event = _event_build(
+            locked,
+            kind="ticket.rated",
+            actor=actor,
+            visibility=Visibility.PUBLIC,
+            data={"rating": rating, "comment": locked.rating_comment},
+        )
+        event.save()
+        locked.save(update_fields=["rating", "rating_comment", "last_event_seq", "updated_at"])
+        _Change([event]).publish_on_commit()
+    return locked
+
+
+def ticket_event_record(
+    *, ticket: Ticket, actor: Actor, kind: str, visibility: str, data: dict
+) -> TicketEvent:
+    """Append an event for a change another app owns (e.g. an attachment), inside the caller's
+    transaction: locks the ticket, refuses a party that may not see it (``TicketNotFound``) or
+    may not act (``TicketPermissionDenied``), and publishes like every other event."""
+    if not actor.can_act:
+        raise TicketPermissionDenied()
+    locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+    if actor.party is not None:
+        caller = ticket_caller(locked, actor)
+        if not party_can_see_ticket(actor.party, locked, caller.participant_party_ids):
+            raise TicketNotFound()
+    event = _event_build(locked, kind=kind, actor=actor, visibility=visibility, data=data)
+    event.save()
+    locked.save(update_fields=["last_event_seq", "updated_at"])
+    _Change([event]).publish_on_commit()
+    return event

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from .base import env
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -7,6 +9,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "integrations.api.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # Per API key or person, and per client IP on the public buyer endpoints.
+    "DEFAULT_THROTTLE_RATES": {
+        "caller": env("COLLAB_API_RATE", default="6000/min"),
+        "public": env("COLLAB_PUBLIC_API_RATE", default="60/min"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {
@@ -17,4 +26,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStateEnum": "tickets.workflow.State",
+        "BuyerStepEnum": "tickets.workflow.BuyerStep",
+    },
 }
