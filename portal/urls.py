@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import console, inbox, session, ticket
+from .views import console, inbox, party_settings, platform, session, ticket
 
 app_name = "portal"
 
@@ -17,6 +17,17 @@ urlpatterns = [
     path("console/", console.console, name="console"),
     path("console/bulk/", console.console_bulk, name="console_bulk"),
     path("leaderboard/", session.home, name="leaderboard"),
-    path("platform/", session.home, name="platform"),
-    path("settings/", session.home, name="settings"),
+    path("platform/", platform.platform_console, name="platform"),
+    path("settings/", party_settings.members, name="settings"),
+    path("settings/members/<int:membership_id>/", party_settings.member_update, name="member"),
+    path("settings/keys/", party_settings.api_keys, name="settings_keys"),
+    path("settings/keys/<int:key_id>/revoke/", party_settings.api_key_revoke, name="key_revoke"),
+    path("settings/webhooks/", party_settings.webhooks, name="settings_webhooks"),
+    path(
+        "settings/webhooks/<int:endpoint_id>/toggle/",
+        party_settings.webhook_toggle,
+        name="webhook_toggle",
+    ),
+    path("settings/<str:kind>/", party_settings.owned, name="settings_owned"),
+    path("settings/<str:kind>/<int:pk>/delete/", party_settings.owned_delete, name="owned_delete"),
 ]
