@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import console, inbox, party_settings, platform, session, ticket
+from .views import console, inbox, leaderboard, party_settings, platform, session, ticket
 
 app_name = "portal"
 
@@ -16,7 +16,7 @@ urlpatterns = [
     path("t/<str:reference>/act/<str:action>/", ticket.ticket_action, name="ticket_action"),
     path("console/", console.console, name="console"),
     path("console/bulk/", console.console_bulk, name="console_bulk"),
-    path("leaderboard/", session.home, name="leaderboard"),
+    path("leaderboard/", leaderboard.leaderboard, name="leaderboard"),
     path("platform/", platform.platform_console, name="platform"),
     path("settings/", party_settings.members, name="settings"),
     path("settings/members/<int:membership_id>/", party_settings.member_update, name="member"),

@@ -114,3 +114,22 @@ def test_ticket_page_assignment_form(cast, login):
     assert refused.status_code == 400
     ticket.refresh_from_db()
     assert ticket.assignee == agent
+
+
+def test_leaderboard_counts_partners_from_the_custody_ledger(cast, login, client):
+    assert client.get("/portal/leaderboard/").status_code == 302
+    assert login(cast.brand.slug).get("/portal/leaderboard/").status_code == 403
+    drive(cast, make_ticket(cast)[0], "resolved")
+    drive(cast, make_ticket(cast)[0], "routed")
+    response = login(cast.streamer.slug).get("/portal/leaderboard/?days=7")
+    rows = {row["party"]: row for row in response.context["rows"]}
+    assert set(rows) == {cast.brand}
+    assert rows[cast.brand]["held"] == 2
+    assert rows[cast.brand]["median_accept"] is not None
+    assert rows[cast.brand]["median_resolve"] is not None
+
+
+def test_leaderboard_refuses_a_bad_period(cast, login):
+    response = login(cast.streamer.slug).get("/portal/leaderboard/?days=9999")
+    assert response.status_code == 400
+    assert "days" in response.context["form"].errors
