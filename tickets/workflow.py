@@ -5,7 +5,8 @@ service so that permission checks never query. What each party may do follows th
 DESIGN §3; where the table is silent these decisions hold:
 
 * A platform in **strong** oversight acts wherever the table names "platform"; a platform in
-  **weak** oversight only once the ticket is escalated (it then takes part as arbiter).
+  **weak** oversight only while the ticket is escalated (it joins as arbiter and keeps seeing
+  the ticket afterwards, but does not act on it again until the next escalation).
 * The current handler may hand a ticket on (route) while it is routed or in progress; once it is
   escalated the platform holds it and the handler waits for the arbitration.
 * The system (SLA sweeper, routing rules) may route, escalate and close.
