@@ -199,6 +199,11 @@ class PartyInboxConsumer(LiveConsumer):
     def cursor_of(self, message: dict) -> int:
         return message["event_id"]
 
+    async def bulk_progress(self, message: dict) -> None:
+        """A bulk job's progress (``bulk.progress`` from ``bulk.progress``), sent to the owning
+        party's group only. Not in the event log: a reconnecting page reloads the job instead."""
+        await self.send_json({"type": "bulk.progress", "job": message["job"]})
+
 
 class TicketDetailConsumer(LiveConsumer):
     """``/ws/tickets/<reference>/``: one ticket's events as the acting party sees them."""

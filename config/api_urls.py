@@ -7,5 +7,7 @@ urlpatterns = [
     path("", include("tickets.api.urls")),
     path("", include("attachments.api_urls")),
     path("", include("integrations.api.urls")),
+    path("", include("bulk.api.urls")),
+    path("", include("campaigns.api.urls")),
     path("public/", include("tickets.api.public_urls")),
 ]

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "portal",
     "integrations",
     "attachments",
+    "bulk",
+    "campaigns",
 ]
 
 MIDDLEWARE = [

@@ -1,10 +1,20 @@
 from __future__ import annotations
 
-from .base import REDIS_URL
+from .base import COLLAB_SLA_SWEEP_SECONDS, REDIS_URL
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Where bulk jobs run (bulk/dispatch.py): Celery with a broker, else a thread in the web process.
+COLLAB_BULK_RUNNER = "celery" if REDIS_URL else "thread"
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # The SLA sweeper: cheap when nothing is due (one index probe), so it can run every few
+    # seconds; expires so a backlog of missed beats does not pile up in the queue.
+    "sla-sweep": {
+        "task": "tickets.tasks.sla_sweep_task",
+        "schedule": COLLAB_SLA_SWEEP_SECONDS,
+        "options": {"expires": COLLAB_SLA_SWEEP_SECONDS * 2},
+    },
+}
