@@ -4,12 +4,16 @@ of every party that may not see the objects gets 404 and never finds them in a l
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from attachments.services import attachment_add
+from bulk.models import BulkJob, BulkKind
+from campaigns.models import Campaign
 from integrations.delivery import deliver_due
 from integrations.models import WebhookEndpoint
 from tests.conftest import drive, make_ticket
@@ -60,6 +64,16 @@ def victim(cast, api, tmp_path, settings):
     comment_add(ticket=ticket, actor=brand, body="hello", visibility=Visibility.PARTIES)
     delivery = endpoint.deliveries.first()
     deliver_due(max_rounds=1)
+    job = BulkJob.objects.create(owner=cast.brand, kind=BulkKind.EXPORT)
+    campaign = Campaign.objects.create(
+        streamer=cast.streamer,
+        handling_party=cast.brand,
+        name="Shoes giveaway",
+        slug="victim-giveaway",
+        prize="Shoes",
+        opens_at=timezone.now(),
+        closes_at=timezone.now() + timedelta(days=1),
+    )
     return {
         "ticket": ticket,
         "kwargs": {
@@ -67,6 +81,8 @@ def victim(cast, api, tmp_path, settings):
             "attachment_id": attachment.pk,
             "endpoint_id": endpoint.pk,
             "delivery_id": delivery.pk,
+            "job_id": job.public_id,
+            "slug": campaign.slug,
             # A buyer token is a secret: any other string must look like no ticket at all.
             "token": "not-" + token[4:],
         },
@@ -76,7 +92,7 @@ def victim(cast, api, tmp_path, settings):
 def _url(route: str, kwargs: dict) -> str:
     url = route
     for name, value in kwargs.items():
-        for converter in ("str", "int", ""):
+        for converter in ("str", "int", "uuid", "slug", ""):
             marker = f"<{converter}:{name}>" if converter else f"<{name}>"
             url = url.replace(marker, str(value))
     assert "<" not in url, f"{route}: add its URL kwarg to the isolation matrix"
