@@ -51,6 +51,18 @@ def ticket_get_for_buyer(token: str) -> Ticket:
     return ticket
 
 
+def ticket_qs_for_buyer_lookup(*, order_number: str, phone_last4: str) -> QuerySet[Ticket]:
+    """The tickets of an order whose buyer phone ends in these four digits: both must match,
+    so a wrong pair finds nothing, exactly like an order that does not exist."""
+    if not order_number or len(phone_last4) != 4:
+        return Ticket.objects.none()
+    return (
+        Ticket.objects.filter(order_number=order_number, buyer_phone_last4=phone_last4)
+        .select_related("category")
+        .order_by("-created_at")
+    )
+
+
 def party_can_see_ticket(party: Party, ticket: Ticket, participant_party_ids) -> bool:
     """The visibility rule on an already loaded ticket (used under the service's row lock)."""
     return party.pk in participant_party_ids or (

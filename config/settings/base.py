@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "tenants",
     "tickets",
     "collab",
+    "buyer",
     "portal",
     "integrations",
     "attachments",
