@@ -15,3 +15,5 @@ urlpatterns = [
     path("", include("buyer.urls")),
     path("", include("campaigns.urls")),
 ]
+
+handler404 = "integrations.api.errors.not_found"

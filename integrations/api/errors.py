@@ -7,8 +7,9 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -84,3 +85,11 @@ def exception_handler(exc, context) -> Response | None:
         body = error_body(str(code), str(exc.detail), status_code=exc.status_code)
     set_rollback()
     return Response(body, status=exc.status_code, headers=headers)
+
+
+def not_found(request, exception=None):
+    """``handler404``: JSON in the error shape under /api/, Django's page elsewhere (a URL that
+    matches no route, e.g. a non-numeric id, never reaches the API views)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error_body("not_found", _("Not found."), status_code=404), status=404)
+    return page_not_found(request, exception)

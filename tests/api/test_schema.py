@@ -1,0 +1,66 @@
+"""Schemathesis against /api/schema/, in process: no 5xx, responses conform to the schema.
+
+Path parameters are pinned to real objects (a ticket, its buyer token, a webhook endpoint) so
+the operations run their real code, not only their 404s.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from integrations.models import WebhookEndpoint
+from tenants.models import ApiKey
+from tests.conftest import drive, make_ticket
+
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
+
+schema = schemathesis.openapi.from_wsgi("/api/schema/", WSGIHandler())
+
+
+@pytest.fixture
+def world(cast, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.COLLAB_WEBHOOK_INPROCESS_WORKER = False
+    ticket, token = make_ticket(cast)
+    drive(cast, ticket, "in_progress")
+    endpoint = WebhookEndpoint.objects.create(party=cast.brand, url="http://127.0.0.1:9/x")
+    _key, raw = ApiKey.issue(party=cast.brand, name="schemathesis")
+    return {
+        "headers": {"Authorization": f"Bearer {raw}"},
+        "params": {"reference": ticket.reference, "token": token, "endpoint_id": endpoint.pk},
+    }
+
+
+@pytest.mark.django_db
+@schema.include(path_regex="^/api/v1/(tickets|webhooks|public)").parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+def test_api_conforms_to_its_schema(case, world):
+    for name, value in world["params"].items():
+        if case.path_parameters and name in case.path_parameters:
+            case.path_parameters[name] = value
+    response = case.call(headers=world["headers"])
+    case.validate_response(
+        response,
+        checks=(
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ),
+    )
