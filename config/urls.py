@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from bulk import portal as bulk_portal
+from campaigns import portal as campaigns_portal
 from collab.health import healthz
 
 urlpatterns = [
@@ -11,6 +13,9 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("portal/bulk/", bulk_portal.jobs_page, name="bulk-portal"),
+    path("portal/campaigns/", campaigns_portal.campaign_list, name="campaign-list"),
+    path("portal/campaigns/<slug:slug>/", campaigns_portal.campaign_review, name="campaign-review"),
     path("portal/", include("portal.urls")),
     path("", include("buyer.urls")),
     path("", include("campaigns.urls")),
