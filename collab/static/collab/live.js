@@ -11,6 +11,7 @@
  *   collab:event   detail = {cursor, event}   one new event, never twice
  *   collab:status  detail = {status}          "connecting" | "live" | "offline" | "refused"
  *   collab:resync  detail = {}                the backlog was too long: reload the list
+ *   collab:bulk    detail = job               a bulk job's progress (party inbox only)
  *
  * Refused joins (close codes 4400, 4401, 4403, 4404: bad cursor, signed out, no party, not
  * found) are final; every other close is retried. Pages can also call CollabLive.connect().
@@ -82,6 +83,8 @@
           emit("collab:event", { cursor: frame.cursor, event: frame.event });
         } else if (frame.type === "resync") {
           emit("collab:resync", {});
+        } else if (frame.type === "bulk.progress") {
+          emit("collab:bulk", frame.job);
         }
       };
       socket.onclose = function (close) {
