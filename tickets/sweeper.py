@@ -1,0 +1,212 @@
+"""The SLA sweeper (DESIGN §4): a service that finds tickets whose ``next_sla_check_at`` has come,
+warns, breaches and applies breach actions, auto-closes resolved tickets after the confirm window
+and sets the next check.
+
+Rows are taken with ``SELECT … FOR UPDATE SKIP LOCKED`` in batches, so several sweepers (Celery
+workers, the embedded loop) share the work and never apply a breach twice: a ticket is handled
+by whoever locked it, and what it records (``warned_at``, ``breached_at``, the next check) makes
+a second look a no-op. Work is proportional to the tickets falling due. Writes reuse the private
+helpers of ``tickets.services`` so events, sequence numbers and outbox rows stay one door.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tenants.actors import Actor
+from tenants.models import Membership, Role
+
+from . import deadlines, sla
+from .errors import TicketError
+from .models import BreachAction, Custody, Priority, Ticket, TicketEvent, Visibility
+from .services import _auto_assign, _Change, _event_build, _perform_locked
+from .workflow import State
+
+BATCH_SIZE = 500
+_HIGHER = {
+    Priority.LOW: Priority.NORMAL,
+    Priority.NORMAL: Priority.HIGH,
+    Priority.HIGH: Priority.URGENT,
+}
+
+
+@dataclass
+class SweepReport:
+    checked: int = 0
+    warned: int = 0
+    breached: int = 0
+    closed: int = 0
+
+
+def due_tickets(now: datetime, limit: int):
+    """The due-row query: an index range scan on ``next_sla_check_at``, oldest first."""
+    return (
+        Ticket.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(next_sla_check_at__lte=now)
+        .order_by("next_sla_check_at")[:limit]
+    )
+
+
+def sla_sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> SweepReport:
+    """Handle every ticket due at ``now`` (default: the current time), one transaction per
+    batch, and return what was done. Safe to run in several processes at once."""
+    report = SweepReport()
+    while _sweep_batch(now or timezone.now(), batch_size, report) == batch_size:
+        pass
+    return report
+
+
+def _party_ref(party) -> dict:
+    return {"slug": party.slug, "name": party.name, "kind": party.kind}
+
+
+class _Batch:
+    """One transaction's worth of due tickets and the writes they produce."""
+
+    def __init__(self, now: datetime, report: SweepReport) -> None:
+        self.now = now
+        self.report = report
+        self.events: list[TicketEvent] = []
+        self.published: list[TicketEvent] = []
+        self.periods: list[Custody] = []
+        self.tickets: list[Ticket] = []
+        self.supervisors: dict[int, list[str]] = {}
+
+    def supervisors_of(self, party_id: int) -> list[str]:
+        if party_id not in self.supervisors:
+            self.supervisors[party_id] = sorted(
+                Membership.objects.filter(
+                    party_id=party_id, role__in=[Role.SUPERVISOR, Role.ADMIN]
+                ).values_list("user__username", flat=True)
+            )
+        return self.supervisors[party_id]
+
+    def sla_event(self, ticket: Ticket, period: Custody, kind: str, **data) -> TicketEvent:
+        clock, deadline, _warn = sla.current_clock(period)
+        event = _event_build(
+            ticket,
+            kind=kind,
+            actor=Actor.system(),
+            visibility=Visibility.PARTIES,
+            data={
+                "party": _party_ref(period.party),
+                "clock": clock,
+                "deadline": deadline.isoformat() if deadline else None,
+                **data,
+            },
+        )
+        self.events.append(event)
+        return event
+
+    def handle(self, ticket: Ticket, period: Custody | None) -> None:
+        self.report.checked += 1
+        now = self.now
+        moved = False  # a transition has moved the ticket and set its next check itself
+        if ticket.state == State.RESOLVED:
+            window_over = ticket.resolved_at + deadlines.confirm_window() <= now
+            if window_over and self.transition(ticket, "close", {}):
+                self.report.closed += 1
+                moved = True
+        elif period is not None and sla.breach_due(period, now):
+            moved = self.breach(ticket, period)
+        elif period is not None and sla.warning_due(period, now):
+            period.warned_at = now
+            self.sla_event(ticket, period, "sla.warning")
+            self.periods.append(period)
+            self.report.warned += 1
+        if not moved:
+            ticket.next_sla_check_at = deadlines.next_check_for(ticket, period)
+        ticket.updated_at = now
+        self.tickets.append(ticket)
+
+    def breach(self, ticket: Ticket, period: Custody) -> bool:
+        """Record the breach and apply the policy's action; True when a transition has saved
+        the ticket already."""
+        action = period.sla_policy.breach_action if period.sla_policy else ""
+        period.breached_at = self.now
+        ticket.sla_breached = True
+        self.periods.append(period)
+        self.report.breached += 1
+        data: dict = {"action": action}
+        if action == BreachAction.NOTIFY_SUPERVISOR:
+            data["notify"] = self.supervisors_of(period.party_id)
+        elif action == BreachAction.RAISE_PRIORITY and ticket.priority in _HIGHER:
+            data["priority"] = {"from": ticket.priority, "to": _HIGHER[ticket.priority]}
+            ticket.priority = _HIGHER[ticket.priority]
+        self.sla_event(ticket, period, "sla.breached", **data)
+        if action == BreachAction.ESCALATE and ticket.state != State.ESCALATED:
+            reason = _("%(party)s missed the %(clock)s deadline.") % {
+                "party": period.party.name,
+                "clock": sla.current_clock(period)[0],
+            }
+            return self.transition(ticket, "escalate", {"reason": reason})
+        if action == BreachAction.REASSIGN:
+            ticket.custody_party = period.party
+            assigned = _auto_assign(ticket, period.party, self.now)
+            if assigned is not None:
+                self.events.append(assigned)
+        return False
+
+    def transition(self, ticket: Ticket, action: str, args: dict) -> bool:
+        """Run a transition as the system on the locked ticket, after flushing what this batch
+        wrote about it so far (its events come first in the ticket's sequence)."""
+        self.flush_periods()
+        self.flush_events()
+        seq = ticket.last_event_seq
+        try:
+            with transaction.atomic():
+                self.published += _perform_locked(ticket, action, Actor.system(), args)
+        except TicketError:
+            # E.g. a ticket without a platform cannot escalate: the breach stands on its own.
+            # The checks run before anything changes, so only the sequence needs restoring.
+            ticket.last_event_seq = seq
+            return False
+        return True
+
+    def flush_events(self) -> None:
+        TicketEvent.objects.bulk_create(self.events)
+        self.published += self.events
+        self.events = []
+
+    def flush_periods(self) -> None:
+        Custody.objects.bulk_update(self.periods, ["warned_at", "breached_at"])
+        self.periods = []
+
+    def finish(self) -> None:
+        self.flush_periods()
+        self.flush_events()
+        Ticket.objects.bulk_update(
+            self.tickets,
+            [
+                "next_sla_check_at",
+                "last_event_seq",
+                "sla_breached",
+                "priority",
+                "assignee",
+                "updated_at",
+            ],
+        )
+        _Change(self.published).publish_on_commit()
+
+
+def _sweep_batch(now: datetime, batch_size: int, report: SweepReport) -> int:
+    with transaction.atomic():
+        tickets = list(due_tickets(now, batch_size))
+        if not tickets:
+            return 0
+        periods = {
+            period.ticket_id: period
+            for period in Custody.objects.filter(
+                ticket_id__in=[t.pk for t in tickets], ended_at__isnull=True
+            ).select_related("party", "sla_policy")
+        }
+        batch = _Batch(now, report)
+        for ticket in tickets:
+            batch.handle(ticket, periods.get(ticket.pk))
+        batch.finish()
+    return len(tickets)
