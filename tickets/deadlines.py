@@ -28,10 +28,13 @@ def calendar_for(party: Party | None, calendar_id: int | None) -> WorkingCalenda
     return WorkingCalendar.round_the_clock(party.time_zone if party else settings.TIME_ZONE)
 
 
-def sla_terms_load(ticket: Ticket, party: Party) -> SlaTerms | None:
-    """The effective clock for ``party`` holding ``ticket`` (one query for the policies)."""
+def sla_terms_load(ticket: Ticket, party: Party) -> tuple[SlaTerms, WorkingCalendar] | None:
+    """The effective clock for ``party`` holding ``ticket`` and the calendar it runs on: one
+    query for the policies with their calendars, one more only for the party's own calendar."""
     owners = [pk for pk in (ticket.platform_id, ticket.originator_id) if pk is not None]
-    policies = list(SlaPolicy.objects.filter(is_active=True, owner_id__in=owners))
+    policies = list(
+        SlaPolicy.objects.filter(is_active=True, owner_id__in=owners).select_related("calendar")
+    )
     facts = SlaFacts(
         category_id=ticket.category_id,
         priority=ticket.priority,
@@ -40,7 +43,11 @@ def sla_terms_load(ticket: Ticket, party: Party) -> SlaTerms | None:
         platform_id=ticket.platform_id,
         originator_id=ticket.originator_id,
     )
-    return sla.sla_terms_for(policies, facts, chosen_policy_id=ticket.sla_policy_id)
+    terms = sla.sla_terms_for(policies, facts, chosen_policy_id=ticket.sla_policy_id)
+    if terms is None:
+        return None
+    named = next((p.calendar for p in policies if p.pk == terms.policy_id and p.calendar), None)
+    return terms, named.schedule() if named else calendar_for(party, None)
 
 
 def custody_period_build(
@@ -81,10 +88,11 @@ def custody_period_build(
                 period.resolve_warn_by = shifted(before_pause.resolve_warn_by)
         ticket.resolve_by = shifted(ticket.resolve_by)
         return period
-    terms = sla_terms_load(ticket, party)
-    if terms is None:
+    loaded = sla_terms_load(ticket, party)
+    if loaded is None:
         return period
-    deadlines = sla.deadlines_for(terms, calendar_for(party, terms.calendar_id), now)
+    terms, calendar = loaded
+    deadlines = sla.deadlines_for(terms, calendar, now)
     period.sla_policy_id = terms.policy_id
     if state == State.ROUTED:
         period.accept_by = deadlines.accept_by

@@ -54,9 +54,7 @@ def test_hours_crossing_midnight():
     # 7 h until 06:00, then the next night from 22:00.
     assert nights.add_business_time(start, timedelta(hours=8)) == at(2026, 11, 12, 23, 0)
     # Starting at 02:00 falls inside the shift that began the evening before.
-    assert nights.add_business_time(at(2026, 11, 12, 2), timedelta(hours=1)) == at(
-        2026, 11, 12, 3
-    )
+    assert nights.add_business_time(at(2026, 11, 12, 2), timedelta(hours=1)) == at(2026, 11, 12, 3)
     assert nights.business_time_between(at(2026, 11, 11, 12), at(2026, 11, 12, 12)) == timedelta(
         hours=8
     )
