@@ -141,6 +141,6 @@ def test_live_hooks_and_htmx_partial(cast, login):
     ticket = drive(cast, make_ticket(cast)[0], "routed")
     client = login(cast.brand.slug)
     page = client.get(url(ticket)).content.decode()
-    assert f'data-live-ref="{ticket.reference}"' in page
+    assert f'data-collab-live="/ws/tickets/{ticket.reference}/"' in page
     partial = client.get(url(ticket), HTTP_HX_REQUEST="true")
     assert partial.content.lstrip().startswith(b'<div id="ticket-live"')

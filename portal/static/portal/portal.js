@@ -1,4 +1,4 @@
-/* Collab portal: keyboard shortcuts, SLA countdowns and live refresh. No dependencies but htmx. */
+/* Collab portal: keyboard shortcuts, SLA countdowns, live status. Needs htmx and live.js. */
 (function () {
   "use strict";
 
@@ -79,47 +79,18 @@
     });
   }
 
-  // ---- Live: every event for the party (inbox) or the ticket (ticket page) refreshes the
-  // htmx regions listening for "collab:event"; a burst of events causes one refresh. ----
-  var refreshTimer = null;
-
-  function refresh(detail) {
-    window.clearTimeout(refreshTimer);
-    refreshTimer = window.setTimeout(function () {
-      if (window.htmx) window.htmx.trigger(document.body, "collab:event", detail || {});
-    }, 250);
-  }
-
-  function liveUrl() {
-    var kind = document.body.dataset.live;
-    if (kind === "party") return "/ws/party/";
-    if (kind === "ticket") return "/ws/tickets/" + encodeURIComponent(document.body.dataset.liveRef) + "/";
-    return null;
-  }
-
-  function connect(path, delay) {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + window.location.host + path);
-    socket.onopen = function () {
-      delay = 1000;
-      document.body.dataset.liveState = "open";
-    };
-    socket.onmessage = function (message) {
-      var detail = {};
-      try { detail = JSON.parse(message.data); } catch (e) { detail = {}; }
-      refresh(detail);
-    };
-    socket.onclose = function () {
-      document.body.dataset.liveState = "closed";
-      window.setTimeout(function () { connect(path, Math.min(delay * 2, 30000)); }, delay);
-    };
-  }
+  // ---- Live: collab/live.js dispatches collab:event on the element carrying
+  // data-collab-live (the body); htmx regions listen for it with hx-trigger. Here we only show
+  // the connection state so people know whether the page is current. ----
+  document.addEventListener("collab:status", function (event) {
+    document.body.dataset.liveState = event.detail.status;
+    var badge = document.getElementById("live-status");
+    if (badge) badge.textContent = badge.dataset[event.detail.status] || event.detail.status;
+  });
 
   document.addEventListener("DOMContentLoaded", function () {
     tick();
     window.setInterval(tick, 30000);
     document.body.addEventListener("htmx:afterSwap", function () { tick(); if (selected >= 0) select(selected); });
-    var path = liveUrl();
-    if (path) connect(path, 1000);
   });
 })();
