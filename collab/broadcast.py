@@ -74,12 +74,21 @@ def events_committed(event_ids: list[int]) -> None:
         .select_related("ticket__platform", "actor_party", "actor_user")
         .order_by("ticket_id", "seq")
     )
+    sends: list[tuple[str, dict]] = []
     for event in events:
         party_message = _message(event, event=event_for_party(event))
         for party_id in audiences_of(event):
-            async_to_sync(layer.group_send)(party_group(party_id), party_message)
-            async_to_sync(layer.group_send)(ticket_group(event.ticket_id, party_id), party_message)
+            sends.append((party_group(party_id), party_message))
+            sends.append((ticket_group(event.ticket_id, party_id), party_message))
         if event.visibility == Visibility.PUBLIC:
-            async_to_sync(layer.group_send)(
-                buyer_group(event.ticket_id), _message(event, events=buyer_payloads(event))
+            sends.append(
+                (buyer_group(event.ticket_id), _message(event, events=buyer_payloads(event)))
             )
+    # One trip into async code for the whole commit: outside a server (commands, workers) each
+    # async_to_sync call starts an event loop and the Redis layer a connection for it.
+    async_to_sync(_group_send_all)(layer, sends)
+
+
+async def _group_send_all(layer, sends: list[tuple[str, dict]]) -> None:
+    for group, message in sends:
+        await layer.group_send(group, message)

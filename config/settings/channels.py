@@ -1,11 +1,19 @@
 from __future__ import annotations
 
-from .base import REDIS_URL
+from .base import REDIS_URL, env
+
+# With Redis: "pubsub" (channels_redis.pubsub.RedisPubSubChannelLayer) or "core"
+# (channels_redis.core.RedisChannelLayer). bench/ws_fanout.py measured both; see bench/README.md.
+CHANNEL_LAYER_KIND = env("CHANNEL_LAYER", default="core")
+CHANNEL_LAYER_BACKENDS = {
+    "core": "channels_redis.core.RedisChannelLayer",
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+}
 
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": CHANNEL_LAYER_BACKENDS[CHANNEL_LAYER_KIND],
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
