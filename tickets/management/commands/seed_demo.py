@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import random
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -17,8 +18,28 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from tenants.actors import Actor
-from tenants.models import Membership, Oversight, Partnership, Party, PartyKind, Role
-from tickets.models import Channel, Outcome, Priority, Ticket, TicketCategory
+from tenants.models import (
+    AssignmentStrategy,
+    Membership,
+    Oversight,
+    Partnership,
+    Party,
+    PartyKind,
+    Role,
+)
+from tickets.models import (
+    BreachAction,
+    BusinessCalendar,
+    Channel,
+    Outcome,
+    Priority,
+    Product,
+    RoutingAction,
+    RoutingRule,
+    SlaPolicy,
+    Ticket,
+    TicketCategory,
+)
 from tickets.services import comment_add, ticket_create, ticket_perform
 
 DEMO_PASSWORD = "collab-demo"  # noqa: S105 - a printed demo login, not a secret
@@ -90,6 +111,15 @@ PATHS = [
 ]
 
 
+# Tickets created last, routed by the rules rather than by hand. The first one is held to a
+# three-minute accept clock, so a visitor sees it warned, breached and escalated by itself.
+ROUTED_DEMO = [
+    # subject, description, sku, category
+    ("北峰轻徒步鞋 鞋底开胶（加急）", "买家加急：鞋底开胶，明天要穿。", "NP-SHOE-01", "quality"),
+    ("光研精华液 使用后过敏", "买家反馈用后皮肤过敏，要求退货。", "GL-SERUM-01", "refund"),
+]
+
+
 def demo_buyer_token() -> str:
     """The demo ticket's buyer token: random-looking (256 bits) yet the same on every run of this
     installation, so `seed_demo` can print the tracking link again."""
@@ -107,6 +137,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             parties = self._parties()
             memberships = self._people(parties)
+            self._routing_and_sla(parties)
         streamer = parties["lucy-live"]
         if not Ticket.objects.filter(originator=streamer).exists():
             self._tickets(parties, memberships, options["tickets"])
@@ -148,11 +179,86 @@ class Command(BaseCommand):
             memberships.setdefault(slug, membership)
         return memberships
 
+    def _routing_and_sla(self, parties: dict[str, Party]) -> None:
+        """Products, an SLA floor on the platform, a three-minute demo clock and the streamer's
+        routing rules; upserted by name so reruns change nothing."""
+        streamer, platform = parties["lucy-live"], parties["starmall"]
+        for sku, name, brand_slug, merchant_slug in PRODUCTS:
+            Product.objects.update_or_create(
+                owner=streamer,
+                sku=sku,
+                defaults={
+                    "name": name,
+                    "brand": parties[brand_slug],
+                    "merchant": parties[merchant_slug],
+                },
+            )
+        parties["north-peak"].assignment_strategy = AssignmentStrategy.ROUND_ROBIN
+        parties["north-peak"].save(update_fields=["assignment_strategy"])
+        always, _created = BusinessCalendar.objects.update_or_create(
+            owner=platform, name="全天候 24×7", defaults={"always_open": True}
+        )
+        SlaPolicy.objects.update_or_create(
+            owner=platform,
+            name="平台底线：品牌 4 小时接单、48 小时解决",
+            defaults={
+                "party_kind": PartyKind.BRAND,
+                "accept_within": timedelta(hours=4),
+                "resolve_within": timedelta(hours=48),
+                "calendar": always,
+                "breach_action": BreachAction.ESCALATE,
+            },
+        )
+        quality = TicketCategory.objects.get(code="quality")
+        fast, _created = SlaPolicy.objects.update_or_create(
+            owner=streamer,
+            name="演示：加急质量问题 3 分钟接单",
+            defaults={
+                "party": parties["north-peak"],
+                "category": quality,
+                "priority": Priority.URGENT,
+                "accept_within": timedelta(minutes=3),
+                "warn_at_percent": 50,
+                "calendar": always,
+                "breach_action": BreachAction.ESCALATE,
+            },
+        )
+        rules = [
+            ("加急 → 商品品牌（3 分钟时钟）", ["加急"], Priority.URGENT, fast),
+            ("过敏、开胶 → 商品品牌", ["过敏", "开胶"], "", None),
+        ]
+        for position, (name, keywords, priority, policy) in enumerate(rules):
+            RoutingRule.objects.update_or_create(
+                owner=streamer,
+                name=name,
+                defaults={
+                    "position": position,
+                    "keywords": keywords,
+                    "action": RoutingAction.ROUTE_TO_BRAND,
+                    "set_priority": priority,
+                    "set_policy": policy,
+                },
+            )
+
     def _tickets(self, parties, memberships, count: int) -> None:
         rng = random.Random(20261111)
         categories = {c.code: c for c in TicketCategory.objects.filter(code__in=FORMS)}
         streamer_agent = Actor.for_membership(memberships["lucy-live"])
-        for index in range(count):
+        routed = ROUTED_DEMO[: max(count - 1, 0)]
+        for subject, description, sku, code in routed:
+            ticket_create(
+                actor=streamer_agent,
+                category=categories[code],
+                subject=subject,
+                description=description,
+                channel=Channel.CHAT_BOT,
+                order_number=f"DY2026111199{len(subject):03d}",
+                sku=sku,
+                buyer_name="赵敏",
+                buyer_phone="13900001111",
+                form_data=FORMS[code],
+            )
+        for index in range(count - len(routed)):
             code = rng.choice(list(FORMS))
             sku, product, brand_slug, merchant_slug = rng.choice(PRODUCTS)
             brand, merchant = parties[brand_slug], parties[merchant_slug]
