@@ -30,7 +30,7 @@ def test_login_page_signs_in_and_goes_to_the_party_home(cast, client):
 
 def test_a_person_without_a_party_is_told_so(client, django_user_model):
     client.force_login(django_user_model.objects.create_user("loner", password="x-collab-pw"))
-    response = client.get("/portal/inbox/")
+    response = client.get("/portal/inbox/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 403
     assert b"does not belong to any party" in response.content
 
