@@ -78,7 +78,19 @@ SORTS = {
 }
 
 
-def inbox_page_qs(tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
+def inbox_order(tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
+    return tickets.order_by(*SORTS.get(sort, SORTS["deadline"]))
+
+
+def inbox_rows_load(party: Party, ids: list[int]) -> list[Ticket]:
+    """The page's tickets in the order of ``ids``, loaded wide. Sorting tens of thousands of
+    narrow rows and then loading fifty wide ones is several times faster than sorting wide
+    rows (bench/portal_pages.py); the ids come from the party's selector, and so does this."""
+    by_id = {t.pk: t for t in inbox_page_qs(ticket_qs_for_party(party).filter(pk__in=ids))}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def inbox_page_qs(tickets: QuerySet[Ticket], sort: str = "deadline") -> QuerySet[Ticket]:
     """Rows with what the row template and ``ticket_for_party`` read, in two queries a page."""
     open_custody = Prefetch(
         "custodies", queryset=Custody.objects.filter(ended_at__isnull=True), to_attr="open_custody"

@@ -11,7 +11,7 @@ from tickets.workflow import State
 
 from ..access import is_htmx, party_view, portal_render
 from ..forms import InboxFilterForm, agents_of
-from ..inbox import inbox_base, inbox_filter, inbox_page_qs, state_counts
+from ..inbox import inbox_base, inbox_filter, inbox_order, inbox_rows_load, state_counts
 from ..sla import deadline_for
 
 PAGE_SIZE = 50
@@ -35,7 +35,8 @@ def inbox_rows(request: HttpRequest) -> dict:
     counts = state_counts(tickets)
     if data.get("state"):
         tickets = tickets.filter(state=data["state"])
-    paginator = Paginator(inbox_page_qs(tickets, data.get("sort") or "deadline"), PAGE_SIZE)
+    ordered_ids = inbox_order(tickets, data.get("sort") or "deadline").values_list("pk", flat=True)
+    paginator = Paginator(ordered_ids, PAGE_SIZE)
     # The state counts already know the total: spare the paginator its COUNT over the inbox.
     paginator.__dict__["count"] = (
         counts.get(data["state"], 0) if data.get("state") else sum(counts.values())
@@ -47,7 +48,7 @@ def inbox_rows(request: HttpRequest) -> dict:
             "facts": ticket_for_party(ticket, party),
             "deadline": deadline_for(ticket, (ticket.open_custody or [None])[0]),
         }
-        for ticket in page.object_list
+        for ticket in inbox_rows_load(party, list(page.object_list))
     ]
     query = request.GET.copy()
     query.pop("page", None)
