@@ -167,9 +167,13 @@ def act(request: HttpRequest, token: str, action: str) -> HttpResponse:
         else:
             ticket_perform(ticket=ticket, action=WORKFLOW_ACTION[action], actor=buyer, **data)
     except TicketValidationError as exc:
+        if form is None:
+            return _progress_with(
+                request, ticket, token, action, form, status=400, notice=exc.message
+            )
         for field, messages in exc.field_errors.items():
             for message in messages:
-                form.add_error(field if form and field in form.fields else None, message)
+                form.add_error(field if field in form.fields else None, message)
         return _progress_with(request, ticket, token, action, form, status=400)
     except TicketConflict:
         return _progress_with(

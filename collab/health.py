@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import asyncio
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -19,17 +19,23 @@ def _database_ok() -> bool:
         return False
 
 
+async def _channel_layer_round_trip(layer) -> bool:
+    # A message to a fresh channel of our own and back: works on every layer (the pub/sub layer
+    # refuses group operations on channels that are not in this process).
+    channel = await layer.new_channel("healthz.")
+    await layer.send(channel, {"type": "healthz.probe"})
+    message = await asyncio.wait_for(layer.receive(channel), timeout=2)
+    return message.get("type") == "healthz.probe"
+
+
 def _channel_layer_ok() -> bool:
     layer = get_channel_layer()
     if layer is None:
         return False
-    probe = f"healthz.{uuid.uuid4().hex}"
     try:
-        async_to_sync(layer.group_add)(probe, "healthz!probe")
-        async_to_sync(layer.group_discard)(probe, "healthz!probe")
+        return async_to_sync(_channel_layer_round_trip)(layer)
     except Exception:
         return False
-    return True
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -4,7 +4,7 @@ from .base import REDIS_URL, env
 
 # With Redis: "pubsub" (channels_redis.pubsub.RedisPubSubChannelLayer) or "core"
 # (channels_redis.core.RedisChannelLayer). bench/ws_fanout.py measured both; see bench/README.md.
-CHANNEL_LAYER_KIND = env("CHANNEL_LAYER", default="core")
+CHANNEL_LAYER_KIND = env("CHANNEL_LAYER", default="pubsub")
 CHANNEL_LAYER_BACKENDS = {
     "core": "channels_redis.core.RedisChannelLayer",
     "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",

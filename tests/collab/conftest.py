@@ -8,6 +8,7 @@ import uuid
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.test import Client
 
 from config.asgi import application
@@ -22,7 +23,8 @@ def _layer_config(kind: str) -> dict:
         return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     return {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # The production choice (config/settings/channels.py), whatever this run's default.
+            "BACKEND": settings.CHANNEL_LAYER_BACKENDS[settings.CHANNEL_LAYER_KIND],
             # A fresh prefix per test keeps runs apart on a shared Redis database.
             "CONFIG": {"hosts": [REDIS_URL], "prefix": f"collab-test-{uuid.uuid4().hex[:8]}"},
         }
