@@ -21,7 +21,7 @@ from tickets.services import comment_add
 from .conftest import joined, next_event
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("any_layer"),
 ]
 

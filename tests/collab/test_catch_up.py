@@ -14,7 +14,7 @@ from tickets.services import comment_add, ticket_perform
 from .conftest import frames_until_ready, joined, next_event, open_socket
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("memory_layer"),
 ]
 

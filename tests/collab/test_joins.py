@@ -14,7 +14,7 @@ from tests.conftest import drive, make_ticket
 from .conftest import close_code, joined, open_socket
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("memory_layer"),
 ]
 
