@@ -9,6 +9,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "EXCEPTION_HANDLER": "integrations.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # Per API key or person, and per client IP on the public buyer endpoints.
@@ -30,5 +31,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketStateEnum": "tickets.workflow.State",
         "BuyerStepEnum": "tickets.workflow.BuyerStep",
+        "PriorityEnum": "tickets.models.Priority",
+        "ChannelEnum": "tickets.models.Channel",
     },
 }

@@ -12,11 +12,14 @@ from tenants.models import Party
 
 from .access import PartyAccess, request_actor, request_party
 from .idempotency import idempotent
+from .parsers import StrictJSONParser
 from .throttles import PartyCallerThrottle
 
 
 class PartyAPIView(APIView):
     permission_classes = [PartyAccess]
+    # JSON bodies only (attachments add multipart): one unambiguous encoding to validate.
+    parser_classes = [StrictJSONParser]
     throttle_classes = [PartyCallerThrottle]
 
     def actor(self) -> Actor:

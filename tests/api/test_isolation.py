@@ -17,7 +17,7 @@ from campaigns.models import Campaign
 from integrations.delivery import deliver_due
 from integrations.models import WebhookEndpoint
 from tests.conftest import drive, make_ticket
-from tickets.models import Visibility
+from tickets.models import RoutingRule, Visibility
 from tickets.services import comment_add
 
 
@@ -74,6 +74,7 @@ def victim(cast, api, tmp_path, settings):
         opens_at=timezone.now(),
         closes_at=timezone.now() + timedelta(days=1),
     )
+    rule = RoutingRule.objects.create(owner=cast.streamer, name="victim rule")
     return {
         "ticket": ticket,
         "kwargs": {
@@ -83,6 +84,9 @@ def victim(cast, api, tmp_path, settings):
             "delivery_id": delivery.pk,
             "job_id": job.public_id,
             "slug": campaign.slug,
+            # Every <pk> route is a party-owned configuration object (rule, policy, calendar):
+            # one of lucy-live's stands for all of them.
+            "pk": rule.pk,
             # A buyer token is a secret: any other string must look like no ticket at all.
             "token": "not-" + token[4:],
         },

@@ -11,6 +11,8 @@ import os
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -36,14 +38,22 @@ def world(cast, settings, tmp_path):
     drive(cast, ticket, "in_progress")
     endpoint = WebhookEndpoint.objects.create(party=cast.brand, url="http://127.0.0.1:9/x")
     _key, raw = ApiKey.issue(party=cast.brand, name="schemathesis")
-    return {
+    # As Django's test client does: the WSGI handler must not close the test's connection
+    # (it lives inside the test transaction) at the end of each request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield {
         "headers": {"Authorization": f"Bearer {raw}"},
         "params": {"reference": ticket.reference, "token": token, "endpoint_id": endpoint.pk},
     }
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.mark.django_db
-@schema.include(path_regex="^/api/v1/(tickets|webhooks|public)").parametrize()
+@schema.include(
+    path_regex="^/api/v1/(tickets|webhooks|public|products|routing-rules|sla-policies|calendars|stats)"
+).parametrize()
 @settings(
     max_examples=EXAMPLES,
     deadline=None,

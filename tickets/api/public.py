@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from integrations.api.idempotency import idempotent
+from integrations.api.parsers import StrictJSONParser
 from integrations.api.throttles import PublicIpThrottle
 from tenants.actors import Actor
 from tenants.models import PartyKind
@@ -46,6 +47,7 @@ _ERRORS = {
 class PublicAPIView(APIView):
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
+    parser_classes = [StrictJSONParser]
     throttle_classes = [PublicIpThrottle]
 
 

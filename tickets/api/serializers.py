@@ -78,25 +78,20 @@ class CommentCreateSerializer(serializers.Serializer):
     visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PARTIES)
 
 
-def _action_field(name: str) -> serializers.Field:
+def _action_field(name: str, required: bool) -> serializers.Field:
     if name == "to_party":
-        return PartySlugField(help_text=_("Slug of the brand or merchant to hand the ticket to."))
+        return PartySlugField(
+            required=required, help_text=_("Slug of the brand or merchant to hand it to.")
+        )
     if name == "outcome":
-        return serializers.ChoiceField(choices=Outcome.choices)
-    return serializers.CharField(max_length=2000)
+        return serializers.ChoiceField(choices=Outcome.choices, required=required)
+    return serializers.CharField(max_length=2000, required=required, allow_blank=not required)
 
 
 def action_serializer(action: str) -> type[serializers.Serializer]:
     """A request body per action, from the action's required and optional arguments."""
     spec = ACTIONS[action]
-    fields: dict[str, serializers.Field] = {}
-    for name in spec.required:
-        fields[name] = _action_field(name)
-    for name in spec.optional:
-        field = _action_field(name)
-        field.required = False
-        if isinstance(field, serializers.CharField):
-            field.allow_blank = True
-        fields[name] = field
+    fields = {name: _action_field(name, True) for name in spec.required}
+    fields |= {name: _action_field(name, False) for name in spec.optional}
     title = "".join(part.title() for part in action.split("_"))
     return type(f"{title}ActionSerializer", (serializers.Serializer,), fields)

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import config_views as config
 from . import views
 
 urlpatterns = [
@@ -11,6 +12,14 @@ urlpatterns = [
         name="api-ticket-comments",
     ),
     path("tickets/<str:reference>/events/", views.EventList.as_view(), name="api-ticket-events"),
+    path("products/", config.ProductUpsert.as_view(), name="api-products"),
+    path("routing-rules/", config.RuleList.as_view(), name="api-routing-rules"),
+    path("routing-rules/<int:pk>/", config.RuleDetail.as_view(), name="api-routing-rule"),
+    path("sla-policies/", config.PolicyList.as_view(), name="api-sla-policies"),
+    path("sla-policies/<int:pk>/", config.PolicyDetail.as_view(), name="api-sla-policy"),
+    path("calendars/", config.CalendarList.as_view(), name="api-calendars"),
+    path("calendars/<int:pk>/", config.CalendarDetail.as_view(), name="api-calendar"),
+    path("stats/sla/", config.SlaStats.as_view(), name="api-stats-sla"),
     *[
         path(
             f"tickets/<str:reference>/actions/{action}/",
