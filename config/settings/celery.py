@@ -17,4 +17,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": COLLAB_SLA_SWEEP_SECONDS,
         "options": {"expires": COLLAB_SLA_SWEEP_SECONDS * 2},
     },
+    # Webhook retries: commits queue a send at once; this picks up what is due later.
+    "webhooks-deliver": {
+        "task": "integrations.tasks.webhooks_deliver",
+        "schedule": 5.0,
+        "options": {"expires": 10.0},
+    },
+    "idempotency-purge": {
+        "task": "integrations.tasks.idempotency_records_purge",
+        "schedule": 3600.0,
+    },
 }
