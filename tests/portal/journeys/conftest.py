@@ -29,10 +29,6 @@ LAUNCH_ARGS = [
 ]
 
 playwright_api = pytest.importorskip("playwright.sync_api")
-# Playwright's sync API keeps an event loop running in the test thread, which makes Django
-# refuse ORM calls there; the test thread never shares a connection with that loop (Playwright
-# and the server run elsewhere), which is the case this switch exists for.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs chromium")
 
 
@@ -61,8 +57,8 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_url() -> str:
+@pytest.fixture(scope="module")
+def live_url():
     """Daphne serving the project (plus static files from the app folders) on a free port."""
     from daphne.endpoints import build_endpoint_description_strings
     from daphne.server import Server
@@ -84,15 +80,36 @@ def live_url() -> str:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 break
         time.sleep(0.1)
-    return f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{port}"
+    from django.db import connections
+    from twisted.internet import reactor
+
+    reactor.callFromThread(reactor.stop)
+    # The server's threads returned their connections to the pool; close it so the test
+    # database can be dropped at the end of the session.
+    for connection in connections.all(initialized_only=True):
+        if getattr(connection, "pool", None) is not None:
+            connection.close_pool()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
+    """Chromium for this module only: Playwright's sync API keeps an event loop running in the
+    test thread while it lives, which other tests (``async_to_sync``) must not inherit."""
+    # With that loop running, Django refuses ORM calls in the test thread; the test thread never
+    # shares a connection with the loop, the case this switch exists for.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with playwright_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
