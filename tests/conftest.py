@@ -3,10 +3,12 @@ brands, a merchant, an outsider, and their people; plus helpers to build tickets
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 import pytest
 from asgiref.sync import SyncToAsync
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
 
@@ -31,6 +33,22 @@ def _close_connection_pools(django_db_setup, django_db_blocker):
         SyncToAsync.single_thread_executor.submit(connections.close_all).result()
         if hasattr(connection, "close_pool"):
             connection.close_pool()
+
+
+@pytest.fixture(autouse=True)
+def _ticket_categories(request) -> None:
+    """Every test that touches the database finds the seeded categories. The flush after a
+    transactional test empties what the data migration seeded; it is put back here (cheaply, one
+    query when present) instead of by serialized rollback, which clashes with the content types
+    that a flush recreates."""
+    if request.node.get_closest_marker("django_db") is None and not (
+        {"db", "transactional_db"} & set(request.fixturenames)
+    ):
+        return
+    request.getfixturevalue("db")
+    if not TicketCategory.objects.exists():
+        seed = importlib.import_module("tickets.migrations.0002_seed_ticket_categories").seed
+        seed(django_apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -24,8 +24,7 @@ from .files import csv_upload, size_row
 
 pytestmark = [
     requires_postgres,
-    # serialized_rollback: the flush after a transactional test empties the seeded categories.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 ROWS = 1_500
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import uuid
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.apps import apps as django_apps
 from django.conf import settings
 from django.test import Client
 
@@ -111,12 +109,3 @@ async def next_event(communicator: WebsocketCommunicator) -> dict:
         if frame["type"] != "ping":
             assert frame["type"] == "event", frame
             return frame
-
-
-@pytest.fixture(autouse=True)
-def _ticket_categories(transactional_db) -> None:
-    """The flush after any transactional test empties the categories that a data migration
-    seeded; put them back (idempotent) rather than rely on serialized rollback, which clashes
-    with the content types that a flush recreates."""
-    seed = importlib.import_module("tickets.migrations.0002_seed_ticket_categories").seed
-    seed(django_apps, None)

@@ -9,7 +9,6 @@ test, which PostgreSQL allows and an in-memory SQLite database does not.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import socket
@@ -22,7 +21,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
 from django.db import connection
 
 CHROMIUM = "/usr/bin/chromium"
@@ -119,12 +117,3 @@ def api(base: str, key: str, method: str, path: str, body: dict | None = None) -
     )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
         return json.loads(response.read())
-
-
-@pytest.fixture(autouse=True)
-def _ticket_categories(transactional_db) -> None:
-    """The flush after any transactional test empties the categories that a data migration
-    seeded; put them back (idempotent) rather than rely on serialized rollback, which clashes
-    with the content types that a flush recreates."""
-    seed = importlib.import_module("tickets.migrations.0002_seed_ticket_categories").seed
-    seed(django_apps, None)

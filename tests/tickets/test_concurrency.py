@@ -17,11 +17,9 @@ from tickets.services import comment_add, ticket_perform
 from ..conftest import drive, make_ticket, requires_postgres
 from .checks import assert_custody_ledger_consistent, assert_event_seq_gapless
 
-# serialized_rollback: the flush after a transactional test empties the seeded categories too;
-# this restores them for the test.
 pytestmark = [
     requires_postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

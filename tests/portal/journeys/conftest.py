@@ -6,7 +6,6 @@ which an in-memory SQLite database cannot offer. Screenshots go to tests/screens
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 import socket
@@ -37,18 +36,6 @@ def pytest_collection_modifyitems(items) -> None:
         if "journeys" in str(item.fspath):
             item.add_marker(requires_postgres)
             item.add_marker(needs_chromium)
-
-
-@pytest.fixture
-def ticket_categories(transactional_db) -> None:
-    """The flush after a transactional test drops the categories the data migration seeded."""
-    from django.apps import apps
-
-    from tickets.models import TicketCategory
-
-    if not TicketCategory.objects.exists():
-        seed = importlib.import_module("tickets.migrations.0002_seed_ticket_categories").seed
-        seed(apps, None)
 
 
 def _free_port() -> int:

@@ -15,10 +15,7 @@ from tickets.models import SlaPolicy, Ticket
 from tickets.sweeper import sla_sweep
 
 pytestmark = [
-    # serialized_rollback: leave the database as later tests expect it (content types,
-    # seeded categories), like the other transactional suites do.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.usefixtures("ticket_categories"),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
