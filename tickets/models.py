@@ -221,6 +221,8 @@ class Ticket(FSMModelMixin, models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["custody_party", "state"], name="ticket_custody_state"),
+            # The inbox: what a party holds, soonest deadline first.
+            models.Index(fields=["custody_party", "resolve_by"], name="ticket_custody_deadline"),
             models.Index(fields=["originator", "state"], name="ticket_originator_state"),
             models.Index(fields=["platform", "state"], name="ticket_platform_state"),
             models.Index(fields=["order_number", "buyer_phone_last4"], name="ticket_order_phone"),
