@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from .models import Comment, Custody, Participant, Ticket, TicketCategory, TicketEvent
+from .models import (
+    BusinessCalendar,
+    Comment,
+    Custody,
+    Participant,
+    Product,
+    RoutingRule,
+    SlaPolicy,
+    Ticket,
+    TicketCategory,
+    TicketEvent,
+)
 
 
 @admin.register(TicketCategory)
@@ -139,3 +150,46 @@ class CommentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["sku", "name", "owner", "brand", "merchant", "product_category", "updated_at"]
+    list_filter = ["owner"]
+    search_fields = ["sku", "name"]
+    autocomplete_fields = ["owner", "brand", "merchant"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "position", "action", "target", "is_active"]
+    list_filter = ["owner", "action", "is_active"]
+    list_editable = ["position", "is_active"]
+    search_fields = ["name"]
+    autocomplete_fields = ["owner", "brand", "merchant", "target"]
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "is_default", "time_zone", "always_open"]
+    list_filter = ["owner", "always_open"]
+    search_fields = ["name"]
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "owner",
+        "category",
+        "priority",
+        "party_kind",
+        "party",
+        "accept_within",
+        "resolve_within",
+        "breach_action",
+        "is_active",
+    ]
+    list_filter = ["owner", "breach_action", "is_active"]
+    search_fields = ["name"]
+    autocomplete_fields = ["owner", "party"]
