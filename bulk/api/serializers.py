@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 from bulk.models import BulkKind, FileFormat
 from bulk.services import BULK_ACTIONS
+from tickets.api.shapes import ConflictShape, ErrorShape
 
 
 class BulkJobCreateSerializer(serializers.Serializer):
@@ -57,3 +59,26 @@ class BulkJobShape(serializers.Serializer):
     results_url = serializers.CharField()
     errors_url = serializers.CharField(allow_null=True)
     download_url = serializers.CharField(allow_null=True)
+
+
+def _err(description: str, shape=ErrorShape) -> OpenApiResponse:
+    return OpenApiResponse(shape, description=description)
+
+
+UNAUTHENTICATED = _err("No or an invalid API key.")
+THROTTLED = _err("Too many requests for this key; retry after `Retry-After` seconds.")
+NOT_YOURS = _err("No such job of your party.")
+READ_ERRORS = {
+    401: UNAUTHENTICATED,
+    403: _err("The key lacks the tickets:read scope."),
+    404: NOT_YOURS,
+    429: THROTTLED,
+}
+CREATE_ERRORS = {
+    400: _err("Invalid input (or a malformed Idempotency-Key); `field_errors` says which."),
+    401: UNAUTHENTICATED,
+    403: _err("Not allowed for your party, role or key (tickets:write)."),
+    409: _err("The same Idempotency-Key is still being processed.", ConflictShape),
+    422: _err("Idempotency-Key reused with a different body."),
+    429: THROTTLED,
+}

@@ -8,7 +8,7 @@ import json
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -28,7 +28,13 @@ from bulk.services import (
 from integrations.api.base import PartyAPIView
 from tickets.errors import TicketValidationError
 
-from .serializers import BulkJobCreateSerializer, BulkJobShape
+from .serializers import (
+    CREATE_ERRORS,
+    NOT_YOURS,
+    READ_ERRORS,
+    BulkJobCreateSerializer,
+    BulkJobShape,
+)
 
 RESULT_COLUMNS = ["row", "reference", "outcome", "code", "message"]
 
@@ -50,7 +56,10 @@ class BulkJobListCreate(PartyAPIView):
         operation_id="bulk_jobs_list",
         summary="List bulk jobs",
         description="Your party's 100 most recent jobs, newest first.",
-        responses={200: BulkJobShape(many=True)},
+        responses={
+            200: BulkJobShape(many=True),
+            **{code: READ_ERRORS[code] for code in (401, 403, 429)},
+        },
         tags=["bulk jobs"],
     )
     def get(self, request):
@@ -67,10 +76,23 @@ class BulkJobListCreate(PartyAPIView):
             "runs in the background; poll it or watch `bulk.progress` on `/ws/party/`."
         ),
         request=BulkJobCreateSerializer,
-        responses={
-            202: BulkJobShape,
-            400: OpenApiResponse(description="Invalid input; `field_errors` says which."),
-        },
+        responses={202: BulkJobShape, **CREATE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "Accept a list of tickets",
+                request_only=True,
+                value={
+                    "kind": "transition",
+                    "action": "accept",
+                    "references": ["AS-20261111-000101", "AS-20261111-000102"],
+                },
+            ),
+            OpenApiExample(
+                "Export new tickets as XLSX",
+                request_only=True,
+                value={"kind": "export", "filters": {"state": ["new"]}, "format": "xlsx"},
+            ),
+        ],
         tags=["bulk jobs"],
     )
     def post(self, request):
@@ -112,7 +134,7 @@ class BulkJobDetail(PartyAPIView):
     @extend_schema(
         operation_id="bulk_jobs_retrieve",
         summary="A bulk job's status and progress",
-        responses={200: BulkJobShape, 404: OpenApiResponse(description="No such job of yours.")},
+        responses={200: BulkJobShape, **READ_ERRORS},
         tags=["bulk jobs"],
     )
     def get(self, request, job_id):
@@ -133,7 +155,10 @@ class BulkJobResults(PartyAPIView):
         operation_id="bulk_jobs_results",
         summary="Per-row results (CSV)",
         description="row, reference, outcome (done/skipped/failed), code, message; streamed.",
-        responses={(200, "text/csv"): OpenApiResponse(description="CSV")},
+        responses={
+            (200, "text/csv"): OpenApiResponse(str, description="CSV"),
+            **READ_ERRORS,
+        },
         tags=["bulk jobs"],
     )
     def get(self, request, job_id):
@@ -146,7 +171,10 @@ class BulkJobErrors(PartyAPIView):
         operation_id="bulk_jobs_errors",
         summary="The rows that failed (CSV)",
         description="Row number (as the spreadsheet shows it) and the reason, for each bad row.",
-        responses={(200, "text/csv"): OpenApiResponse(description="CSV")},
+        responses={
+            (200, "text/csv"): OpenApiResponse(str, description="CSV"),
+            **READ_ERRORS,
+        },
         tags=["bulk jobs"],
     )
     def get(self, request, job_id):
@@ -159,8 +187,11 @@ class BulkJobDownload(PartyAPIView):
         operation_id="bulk_jobs_download",
         summary="An export job's file",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(description="CSV or XLSX"),
-            404: OpenApiResponse(description="No such job of yours, or no file yet."),
+            (200, "application/octet-stream"): OpenApiResponse(bytes, description="CSV or XLSX"),
+            **READ_ERRORS,
+            404: OpenApiResponse(
+                NOT_YOURS.response, description="No such export job of yours, or no file yet."
+            ),
         },
         tags=["bulk jobs"],
     )

@@ -4,10 +4,11 @@ Campaigns are visible to the streamer that runs them and the party that ships th
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from bulk.api.serializers import BulkJobShape
 from bulk.progress import bulk_job_payload
 from integrations.api.base import PartyAPIView
 from tenants.models import Party
@@ -18,6 +19,8 @@ from ..models import Campaign, Eligibility
 from ..review import Decision, campaign_counts, campaign_review_start
 from ..selectors import campaign_get_for_party, campaign_qs_for_party, registration_qs_for_party
 from ..services import FORM_FIELDS, campaign_create, campaign_eligible_orders_add
+from . import shapes
+from .shapes import READ_ERRORS, WRITE_ERRORS
 
 
 def campaign_payload(campaign: Campaign, request) -> dict:
@@ -63,7 +66,18 @@ class CampaignCreateSerializer(serializers.Serializer):
 
 
 class CampaignListCreate(PartyAPIView):
-    @extend_schema(operation_id="campaigns_list", summary="Your campaigns", tags=["campaigns"])
+    @extend_schema(
+        operation_id="campaigns_list",
+        summary="List your campaigns",
+        description="Campaigns your party runs (streamers) or ships the prizes of.",
+        responses={
+            200: shapes.CampaignShape(many=True),
+            401: READ_ERRORS[401],
+            403: READ_ERRORS[403],
+            429: READ_ERRORS[429],
+        },
+        tags=["campaigns"],
+    )
     def get(self, request):
         campaigns = campaign_qs_for_party(self.party())
         return Response([campaign_payload(c, request) for c in campaigns])
@@ -71,8 +85,31 @@ class CampaignListCreate(PartyAPIView):
     @extend_schema(
         operation_id="campaigns_create",
         summary="Open a giveaway campaign (streamers)",
+        description=(
+            "Opens a giveaway for your streamer; buyers claim the prize at `buyer_url`. The "
+            "handling party must be one of your partner brands or merchants. Send an "
+            "`Idempotency-Key` header so a retry cannot open it twice."
+        ),
         request=CampaignCreateSerializer,
-        responses={201: OpenApiResponse(description="The campaign")},
+        responses={201: shapes.CampaignShape, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "Shoes giveaway",
+                request_only=True,
+                value={
+                    "name": "Double 11 shoes giveaway",
+                    "slug": "d11-shoes",
+                    "prize": "Running shoes",
+                    "opens_at": "2026-11-11T20:00:00+08:00",
+                    "closes_at": "2026-11-12T20:00:00+08:00",
+                    "handling_party": "swift-ship",
+                    "size_options": ["40", "41", "42"],
+                    "colour_options": ["black", "white"],
+                    "eligibility": "list",
+                    "eligible_orders": ["DY2026111100001", "DY2026111100002"],
+                },
+            )
+        ],
         tags=["campaigns"],
     )
     def post(self, request):
@@ -90,7 +127,13 @@ class CampaignListCreate(PartyAPIView):
 
 
 class CampaignDetail(PartyAPIView):
-    @extend_schema(operation_id="campaigns_retrieve", summary="A campaign", tags=["campaigns"])
+    @extend_schema(
+        operation_id="campaigns_retrieve",
+        summary="Get a campaign",
+        description="The campaign with figures over the claims you may see.",
+        responses={200: shapes.CampaignDetailShape, **READ_ERRORS},
+        tags=["campaigns"],
+    )
     def get(self, request, slug):
         campaign = campaign_get_for_party(self.party(), slug)
         return Response(
@@ -104,7 +147,12 @@ class CampaignDetail(PartyAPIView):
 class CampaignRegistrations(PartyAPIView):
     @extend_schema(
         operation_id="campaigns_registrations",
-        summary="A campaign's claims you may see, with the eligibility check",
+        summary="List a campaign's claims",
+        description=(
+            "The claims (registrations) you may see, oldest first, at most 1,000, each with the "
+            "eligibility check and its ticket."
+        ),
+        responses={200: shapes.RegistrationShape(many=True), **READ_ERRORS},
         tags=["campaigns"],
     )
     def get(self, request, slug):
@@ -142,8 +190,23 @@ class EligibleOrdersSerializer(serializers.Serializer):
 class CampaignEligibleOrders(PartyAPIView):
     @extend_schema(
         operation_id="campaigns_eligible_orders_add",
-        summary="Add orders to the winners' list (re-checks registrations)",
+        summary="Add orders to the winners' list",
+        description=(
+            "The campaign's streamer adds order numbers; registrations already in are re-checked. "
+            "Adding an order twice is harmless."
+        ),
         request=EligibleOrdersSerializer,
+        responses={
+            200: shapes.EligibleOrdersAddedShape,
+            **{code: WRITE_ERRORS[code] for code in (400, 401, 403, 404, 429)},
+        },
+        examples=[
+            OpenApiExample(
+                "Two winners",
+                request_only=True,
+                value={"order_numbers": ["DY2026111100003", "DY2026111100004"]},
+            )
+        ],
         tags=["campaigns"],
     )
     def post(self, request, slug):
@@ -176,6 +239,21 @@ class CampaignReview(PartyAPIView):
             "reason; accept → accept (handling party); ship → resolve as reissue, 'gift shipped'."
         ),
         request=ReviewSerializer,
+        responses={202: BulkJobShape, **WRITE_ERRORS},
+        examples=[
+            OpenApiExample(
+                "Approve every eligible new claim", request_only=True, value={"decision": "approve"}
+            ),
+            OpenApiExample(
+                "Reject two claims",
+                request_only=True,
+                value={
+                    "decision": "reject",
+                    "references": ["AS-20261111-000101", "AS-20261111-000102"],
+                    "reason": "Order not on the winners' list.",
+                },
+            ),
+        ],
         tags=["campaigns"],
     )
     def post(self, request, slug):
