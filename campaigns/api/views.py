@@ -198,7 +198,7 @@ class CampaignEligibleOrders(PartyAPIView):
         request=EligibleOrdersSerializer,
         responses={
             200: shapes.EligibleOrdersAddedShape,
-            **{code: WRITE_ERRORS[code] for code in (400, 401, 403, 404, 429)},
+            **WRITE_ERRORS,
         },
         examples=[
             OpenApiExample(
@@ -210,6 +210,9 @@ class CampaignEligibleOrders(PartyAPIView):
         tags=["campaigns"],
     )
     def post(self, request, slug):
+        return self.once(lambda: self._add(request, slug))
+
+    def _add(self, request, slug) -> Response:
         campaign = campaign_get_for_party(self.party(), slug)
         if campaign.streamer_id != self.party().pk or not self.actor().can_act:
             raise TicketPermissionDenied()

@@ -28,6 +28,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "integrations.api.schema.document_throttling_and_idempotency",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "TicketStateEnum": "tickets.workflow.State",
         "BuyerStepEnum": "tickets.workflow.BuyerStep",

@@ -12,14 +12,15 @@ from integrations.addresses import AddressRefused, url_address_check
 from integrations.delivery import delivery_redeliver
 from integrations.models import WebhookDelivery, WebhookEndpoint
 from integrations.worker import kick
+from tickets.api.shapes import ErrorShape
 
 from .base import PartyAPIView
 
 _ERRORS = {
-    400: OpenApiResponse(description="Invalid input (e.g. a private URL)."),
-    401: OpenApiResponse(description="No or an invalid API key."),
-    403: OpenApiResponse(description="Needs the party:admin scope or the admin role."),
-    404: OpenApiResponse(description="No such endpoint of your party."),
+    400: OpenApiResponse(ErrorShape, description="Invalid input (e.g. a private URL)."),
+    401: OpenApiResponse(ErrorShape, description="No or an invalid API key."),
+    403: OpenApiResponse(ErrorShape, description="Needs the party:admin scope or the admin role."),
+    404: OpenApiResponse(ErrorShape, description="No such endpoint of your party."),
 }
 
 
