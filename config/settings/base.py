@@ -135,6 +135,7 @@ LOGIN_REDIRECT_URL = "portal:home"
 
 # Collab's own knobs.
 COLLAB_REOPEN_WINDOW_HOURS = env.int("COLLAB_REOPEN_WINDOW_HOURS", default=72)
+COLLAB_METRICS_TOKEN = env("COLLAB_METRICS_TOKEN", default="")
 COLLAB_PUBLIC_BASE_URL = env("COLLAB_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 # SLA engine: how long a buyer may confirm a resolution before the system closes it, and how
 # often the sweeper looks for due deadlines (the detection delay is at most about this).
