@@ -5,8 +5,51 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 from bulk.models import BulkKind, FileFormat
+from bulk.selection import FILTERS
 from bulk.services import BULK_ACTIONS
 from tickets.api.shapes import ConflictShape, ErrorShape
+from tickets.workflow import State
+
+
+class _OneOrMany(serializers.ListField):
+    """A list, or a single value standing for a list of one."""
+
+    def to_internal_value(self, data):
+        return super().to_internal_value([data] if isinstance(data, str) else data)
+
+
+class BulkFiltersSerializer(serializers.Serializer):
+    """Which of your tickets a transition or export covers (all given filters apply)."""
+
+    state = _OneOrMany(
+        child=serializers.ChoiceField(choices=State.choices),
+        required=False,
+        max_length=len(State.values),
+        help_text=_("One state or a list of states."),
+    )
+    category = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    campaign = serializers.CharField(
+        required=False, allow_blank=True, max_length=60, help_text=_("A campaign's slug.")
+    )
+    eligible = serializers.BooleanField(
+        required=False, allow_null=True, help_text=_("Campaign claims: eligible or not.")
+    )
+    created_after = serializers.DateField(required=False, allow_null=True)
+    created_before = serializers.DateField(required=False, allow_null=True)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(FILTERS))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [_("Unknown filter.")] for name in unknown}
+                )
+        values = super().to_internal_value(data)
+        # Stored with the job as JSON: dates as ISO text, as the job runner reads them.
+        return {
+            name: value.isoformat() if hasattr(value, "isoformat") else value
+            for name, value in values.items()
+        }
 
 
 class BulkJobCreateSerializer(serializers.Serializer):
@@ -28,10 +71,7 @@ class BulkJobCreateSerializer(serializers.Serializer):
     references = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False, max_length=100_000
     )
-    filters = serializers.DictField(
-        required=False,
-        help_text=_("state, category, campaign, eligible, created_after, created_before"),
-    )
+    filters = BulkFiltersSerializer(required=False)
     format = serializers.ChoiceField(choices=FileFormat.choices, default=FileFormat.CSV)
 
     def validate(self, attrs: dict) -> dict:

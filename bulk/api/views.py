@@ -37,6 +37,7 @@ from .serializers import (
 )
 
 RESULT_COLUMNS = ["row", "reference", "outcome", "code", "message"]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _json_field(value):
@@ -99,7 +100,9 @@ class BulkJobListCreate(PartyAPIView):
         return self.once(lambda: self._create(request))
 
     def _create(self, request) -> Response:
-        data = request.data.copy() if hasattr(request.data, "copy") else dict(request.data)
+        # A multipart body as a plain dict (last value of each field), so that the JSON text of
+        # args/filters/references, once parsed, validates exactly like a JSON body.
+        data = request.data.dict() if hasattr(request.data, "dict") else dict(request.data)
         for name in ("args", "filters", "references"):
             if name in data:
                 data[name] = _json_field(data[name])
@@ -187,7 +190,8 @@ class BulkJobDownload(PartyAPIView):
         operation_id="bulk_jobs_download",
         summary="An export job's file",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(bytes, description="CSV or XLSX"),
+            (200, "text/csv"): OpenApiResponse(str, description="The export, as CSV"),
+            (200, XLSX): OpenApiResponse(bytes, description="The export, as XLSX"),
             **READ_ERRORS,
             404: OpenApiResponse(
                 NOT_YOURS.response, description="No such export job of yours, or no file yet."

@@ -58,11 +58,15 @@ class CampaignCreateSerializer(serializers.Serializer):
     size_options = serializers.ListField(child=serializers.CharField(max_length=20), default=list)
     colour_options = serializers.ListField(child=serializers.CharField(max_length=40), default=list)
     eligibility = serializers.ChoiceField(choices=Eligibility.choices, default=Eligibility.ANYONE)
-    order_pattern = serializers.CharField(required=False, allow_blank=True, default="")
+    order_pattern = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200
+    )
     eligible_orders = serializers.ListField(
         child=serializers.CharField(max_length=64), required=False, max_length=100_000
     )
-    livestream_session = serializers.CharField(required=False, allow_blank=True, default="")
+    livestream_session = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=120
+    )
 
 
 class CampaignListCreate(PartyAPIView):
