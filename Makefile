@@ -38,6 +38,8 @@ format: install
 	$(BIN)/ruff format .
 
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore '.venv/*' --ignore 'bench/*'
-	$(BIN)/python manage.py makemessages -d djangojs -l zh_Hans -l en --ignore '.venv/*' --ignore 'staticfiles/*'
+	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore '.venv/*' --ignore 'bench/*' \
+		--ignore 'tests/*' --ignore 'staticfiles/*'
+	$(BIN)/python manage.py makemessages -d djangojs -l zh_Hans -l en --ignore '.venv/*' \
+		--ignore 'staticfiles/*' --ignore 'tests/*' --ignore 'portal/static/portal/htmx.min.js'
 	$(BIN)/python manage.py compilemessages --ignore '.venv'

@@ -140,10 +140,12 @@ class _Batch:
             ticket.priority = _HIGHER[ticket.priority]
         self.sla_event(ticket, period, "sla.breached", **data)
         if action == BreachAction.ESCALATE and ticket.state != State.ESCALATED:
-            reason = _("%(party)s missed the %(clock)s deadline.") % {
-                "party": period.party.name,
-                "clock": sla.current_clock(period)[0],
-            }
+            # One sentence per clock: a translated sentence, not a clock code spliced into one.
+            missed = {
+                "accept": _("%(party)s missed the deadline to accept."),
+                "resolve": _("%(party)s missed the deadline to resolve."),
+            }[sla.current_clock(period)[0]]
+            reason = missed % {"party": period.party.name}
             return self.transition(ticket, "escalate", {"reason": reason})
         if action == BreachAction.REASSIGN:
             ticket.custody_party = period.party

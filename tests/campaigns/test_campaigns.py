@@ -66,7 +66,7 @@ def test_eligibility_is_checked_and_rechecked_when_the_list_grows(campaign):
     registration = Registration.objects.get(ticket=late)
     assert (registration.eligible, registration.eligibility_note) == (
         False,
-        "Not on the winners' list.",
+        "不在中奖名单中。",  # written in LANGUAGE_CODE (zh-hans)
     )
     assert campaign_eligible_orders_add(campaign=campaign, order_numbers=["DY9999"]) == 2
     registration.refresh_from_db()
@@ -168,7 +168,7 @@ def test_buyer_journey_register_approve_accept_ship(cast, campaign):
     assert (ticket.state, ticket.outcome, ticket.resolution_note) == (
         State.RESOLVED,
         "reissue",
-        "Gift shipped.",
+        "奖品已发货。",  # the API speaks LANGUAGE_CODE (zh-hans) when no Accept-Language is sent
     )
     kinds = list(event_qs_for_buyer(ticket).values_list("kind", flat=True))
     assert kinds == ["ticket.created", "ticket.accepted", "ticket.resolved"]

@@ -95,7 +95,8 @@ def test_a_dynamic_target_nobody_recorded_is_skipped(cast):
     rule(cast.streamer, target=cast.merchant, position=1)
     ticket, _token = make_ticket(cast, brand=None)
     assert ticket.handler == cast.merchant
-    assert event(ticket, "routing.rule_skipped").data["reason"] == "No brand or merchant is known."
+    # Reasons are written in LANGUAGE_CODE (zh-hans).
+    assert event(ticket, "routing.rule_skipped").data["reason"] == "工单没有关联品牌方或商家。"
 
 
 def test_a_target_that_is_not_a_partner_is_skipped_with_the_reason(cast):
@@ -115,7 +116,7 @@ def test_a_target_that_is_not_a_partner_is_skipped_with_the_reason(cast):
     ]
     skipped = [e.data for e in ticket.events.filter(kind="routing.rule_skipped").order_by("seq")]
     assert [s["rule"]["name"] for s in skipped] == ["Old supplier", "Stranger"]
-    assert {s["reason"] for s in skipped} == {"The target is not a partner."}
+    assert {s["reason"] for s in skipped} == {"目标不是合作方。"}  # in LANGUAGE_CODE (zh-hans)
     assert skipped[0]["rule"]["id"] == stale.pk
     assert event(ticket, "ticket.routed").data["rule"]["name"] == "Fallback"
 
