@@ -11,7 +11,9 @@ from django.views.decorators.http import require_http_methods
 from portal.access import party_view, portal_render
 from tickets.errors import TicketError
 from tickets.models import TicketCategory
+from tickets.workflow import State
 
+from .models import BulkKind, BulkStatus
 from .progress import bulk_job_payload
 from .runner import error_text
 from .selectors import bulk_job_qs_for_party
@@ -50,5 +52,11 @@ def jobs_page(request):
     return portal_render(
         request,
         "bulk/portal_jobs.html",
-        {"jobs": jobs, "categories": TicketCategory.objects.filter(is_active=True)},
+        {
+            "jobs": jobs,
+            "categories": TicketCategory.objects.filter(is_active=True),
+            "kind_labels": dict(BulkKind.choices),
+            "status_labels": dict(BulkStatus.choices),
+            "states": State.choices,
+        },
     )

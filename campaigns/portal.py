@@ -13,6 +13,7 @@ from bulk.runner import error_text
 from bulk.services import bulk_export_create
 from portal.access import party_view, portal_render
 from tickets.errors import TicketError
+from tickets.workflow import State
 
 from .review import Decision, campaign_counts, campaign_review_start
 from .selectors import campaign_get_for_party, campaign_qs_for_party, registration_qs_for_party
@@ -62,6 +63,7 @@ def campaign_review(request, slug: str):
         {
             "campaign": campaign,
             "counts": campaign_counts(request.party, campaign),
+            "state_labels": dict(State.choices),
             "registrations": registrations,
             "decisions": Decision.choices,
             "is_streamer": campaign.streamer_id == request.party.pk,

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from bulk import portal as bulk_portal
@@ -11,6 +12,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # gettext() for the static scripts: the djangojs catalogue of locale/ (LOCALE_PATHS) in the
+    # active language. Naming one app keeps the admin's catalogues out of the payload.
+    path("jsi18n/", JavaScriptCatalog.as_view(packages=["collab"]), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -107,6 +107,13 @@ class RoutingRuleForm(OwnedForm):
 
 
 class SlaPolicyForm(OwnedForm):
+    # The model lists the kinds as bare codes; the form shows their translated names.
+    party_kind = forms.ChoiceField(
+        label=_("custody party kind"),
+        choices=[("", "---------"), *PartyKind.choices],
+        required=False,
+    )
+
     class Meta:
         model = SlaPolicy
         fields = [

@@ -2,6 +2,7 @@
  * The progress page, live: on each pushed event (collab/live.js) fetch the server-rendered live
  * part and swap it in. The actions block is swapped only when the available actions change, so
  * a half-typed message survives an unrelated update. Without script the page works by reload.
+ * Texts come from the JavaScript catalogue (/jsi18n/), loaded before this script.
  */
 (function () {
   "use strict";
@@ -9,6 +10,11 @@
   var indicator = document.getElementById("live-indicator");
   if (!main) return;
   var pending = null;
+  var STATUS_TEXT = {
+    live: gettext("Live: this page updates by itself"),
+    offline: gettext("Reconnecting…"),
+    refused: gettext("Reload the page to see the latest."),
+  };
 
   function refresh() {
     fetch(main.getAttribute("data-partial-url"), { credentials: "same-origin" })
@@ -33,8 +39,7 @@
     pending = setTimeout(refresh, 50);
   });
   main.addEventListener("collab:status", function (event) {
-    var text = indicator.getAttribute("data-" + event.detail.status);
-    indicator.textContent = text || "";
+    indicator.textContent = STATUS_TEXT[event.detail.status] || "";
     indicator.className = "status-line " + event.detail.status;
   });
 })();

@@ -1,4 +1,5 @@
-/* Collab portal: keyboard shortcuts, SLA countdowns, live status. Needs htmx and live.js. */
+/* Collab portal: keyboard shortcuts, SLA countdowns, live status. Needs htmx, live.js and the
+ * JavaScript catalogue (/jsi18n/: gettext, interpolate) loaded before it. */
 (function () {
   "use strict";
 
@@ -59,9 +60,10 @@
     var minutes = Math.floor(ms / 60000);
     var days = Math.floor(minutes / 1440);
     var hours = Math.floor((minutes % 1440) / 60);
-    if (days > 0) return days + "d " + hours + "h";
-    if (hours > 0) return hours + "h " + (minutes % 60) + "m";
-    return Math.max(minutes, 0) + "m";
+    var parts = { days: days, hours: hours, minutes: Math.max(minutes % 60, 0) };
+    if (days > 0) return interpolate(gettext("%(days)sd %(hours)sh"), parts, true);
+    if (hours > 0) return interpolate(gettext("%(hours)sh %(minutes)sm"), parts, true);
+    return interpolate(gettext("%(minutes)sm"), parts, true);
   }
 
   function tick() {
@@ -72,9 +74,9 @@
       if (left <= 0) {
         badge.classList.remove("sla-ok", "sla-warning");
         badge.classList.add("sla-breached");
-        if (time) time.textContent = document.body.dataset.textOverdue || "!";
+        if (time) time.textContent = gettext("overdue");
       } else if (time) {
-        time.textContent = remaining(left);
+        time.textContent = interpolate(gettext("in %(time)s"), { time: remaining(left) }, true);
       }
     });
   }
@@ -82,10 +84,16 @@
   // ---- Live: collab/live.js dispatches collab:event on the element carrying
   // data-collab-live (the body); htmx regions listen for it with hx-trigger. Here we only show
   // the connection state so people know whether the page is current. ----
+  var LIVE_TEXT = {
+    connecting: gettext("connecting…"),
+    live: gettext("live"),
+    offline: gettext("offline, retrying"),
+    refused: gettext("not live"),
+  };
   document.addEventListener("collab:status", function (event) {
     document.body.dataset.liveState = event.detail.status;
     var badge = document.getElementById("live-status");
-    if (badge) badge.textContent = badge.dataset[event.detail.status] || event.detail.status;
+    if (badge) badge.textContent = LIVE_TEXT[event.detail.status] || event.detail.status;
   });
 
   document.addEventListener("DOMContentLoaded", function () {
