@@ -18,9 +18,21 @@ def _sentence(payload: dict) -> str:
     data = payload["data"]
     kind = payload["kind"]
     to_party = (data.get("to_party") or {}).get("name", "")
+    rule = (data.get("rule") or {}).get("name", "")
     texts = {
         "ticket.created": lambda: _("Opened the ticket"),
-        "ticket.routed": lambda: _("Routed to %(party)s") % {"party": to_party},
+        "ticket.routed": lambda: (
+            _("Routed to %(party)s by the rule “%(rule)s”") % {"party": to_party, "rule": rule}
+            if rule
+            else _("Routed to %(party)s") % {"party": to_party}
+        ),
+        "routing.held": lambda: _("Held for triage by the rule “%(rule)s”") % {"rule": rule},
+        "routing.applied": lambda: _("The rule “%(rule)s” set priority or policy") % {"rule": rule},
+        "routing.rule_skipped": lambda: (
+            _("Skipped the rule “%(rule)s”: %(reason)s")
+            % {"rule": rule, "reason": data.get("reason", "")}
+        ),
+        "routing.unmatched": lambda: _("No routing rule matched; the ticket stays for triage"),
         "ticket.accepted": lambda: _("Accepted the ticket"),
         "ticket.declined": lambda: _("Declined: %(reason)s") % {"reason": data.get("reason", "")},
         "ticket.info_requested": lambda: (

@@ -9,6 +9,9 @@ live pushes to ``transaction.on_commit``.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -72,17 +75,60 @@ def _reference_next() -> str:
     raise RuntimeError("reference counter unavailable")
 
 
+def _publish(events: list[TicketEvent]) -> None:
+    """Outbox rows now, in the events' transaction (a crash after commit must not lose them);
+    the live push after commit, once for all the events."""
+    if not events:
+        return
+    deliveries_write(events)
+    ids = [event.pk for event in events]
+    transaction.on_commit(lambda: events_committed(ids))
+
+
+# The events of the open ``side_effects_batched`` scope of this thread (or task), if any.
+_batched: ContextVar[list[TicketEvent] | None] = ContextVar("tickets_batched", default=None)
+
+
 @dataclass
 class _Change:
-    """Events written by one service call: their webhook outbox rows are written now, in the
-    same transaction (a crash after commit must not lose them); live pushes go after commit."""
+    """Events written by one service call: published at once, or at the end of the enclosing
+    ``side_effects_batched`` scope."""
 
     events: list[TicketEvent]
 
     def publish_on_commit(self) -> None:
-        deliveries_write(self.events)
-        ids = [event.pk for event in self.events]
-        transaction.on_commit(lambda: events_committed(ids))
+        batched = _batched.get()
+        if batched is None:
+            _publish(self.events)
+        else:
+            batched.extend(self.events)
+
+
+@contextmanager
+def side_effects_batched() -> Iterator[None]:
+    """Publish the events of every service call made inside this block together when it ends:
+    one outbox write and one live push (one ``on_commit``) instead of one per call. Use it
+    inside the ``transaction.atomic()`` that holds the calls (a bulk chunk); the outbox rows
+    are still written in that transaction.
+
+    Callers may rely on: events of a call whose savepoint rolled back are dropped (only events
+    still in the database are published); if the block raises, nothing is published; a
+    rolled-back transaction never pushes (``on_commit``)."""
+    if _batched.get() is not None:
+        yield  # an outer scope publishes
+        return
+    events: list[TicketEvent] = []
+    token = _batched.set(events)
+    try:
+        yield
+    finally:
+        _batched.reset(token)
+    if events:
+        # A savepoint rolled back (a refused row of a chunk) took its events with it.
+        kept = set(
+            TicketEvent.objects.filter(pk__in=[e.pk for e in events]).values_list("pk", flat=True)
+        )
+        _publish([event for event in events if event.pk in kept])
 
 
 def _event_build(
@@ -554,6 +600,71 @@ def _perform_locked(locked: Ticket, action: str, actor: Actor, args: dict) -> li
     TicketEvent.objects.bulk_create(events)
     locked.save(update_fields=[*fields, "state", "last_event_seq", "updated_at"])
     return events
+
+
+def ticket_route_by_rules(*, ticket: Ticket, actor: Actor) -> Ticket:
+    """Let the rules decide, for a new ticket its originator holds (review-first triage): run
+    the originator's and then its platform's routing rules exactly as ``ticket_create`` does.
+
+    A rule that routes performs the ``route`` transition a person would (custody, SLA deadlines,
+    auto-assignment, outbox, live pushes); its ``ticket.routed`` event names the rule, with the
+    person who asked as actor. A hold, a rule that only sets priority or policy, or no matching
+    rule leave the ticket new with the event that says so (``routing.held``, ``routing.applied``,
+    ``routing.unmatched``, after any ``routing.rule_skipped``). Priority and policy a rule sets
+    are saved; the originator's running clock is not restarted.
+
+    Raises ``TicketNotFound`` when the actor's party may not see the ticket,
+    ``TicketPermissionDenied`` for anyone but the originator's people who may act, and
+    ``TicketConflict`` once the ticket is no longer new. On any error nothing is written.
+    """
+    with transaction.atomic():
+        locked = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("originator", "platform", "category")
+            .get(pk=ticket.pk)
+        )
+        caller = ticket_caller(locked, actor)
+        if actor.party is None or not party_can_see_ticket(
+            actor.party, locked, caller.participant_party_ids
+        ):
+            raise TicketNotFound()
+        if actor.party.pk != locked.originator_id or not actor.can_act:
+            raise TicketPermissionDenied()
+        if locked.state != State.NEW:
+            raise TicketConflict(
+                _("This ticket is %(state)s; only new tickets can be routed by the rules.")
+                % {"state": locked.get_state_display()},
+                current_state=locked.state,
+            )
+        target, events = _routing_apply(locked)
+        if target is not None:
+            # _routing_apply built the system's ``ticket.routed`` event of a ticket being
+            # created; here the route transition writes that event, so take it back (and its
+            # sequence number) and hand its rule to the transition.
+            decided = events.pop()
+            locked.last_event_seq -= 1
+            TicketEvent.objects.bulk_create(events)
+            events += _perform_locked(
+                locked,
+                "route",
+                actor,
+                {"to_party": target, "rule": decided.data["rule"], "priority": locked.priority},
+            )
+            locked.save(update_fields=["priority", "sla_policy"])
+        else:
+            if not any(e.kind in ("routing.held", "routing.applied") for e in events):
+                events.append(
+                    _event_build(
+                        locked,
+                        kind="routing.unmatched",
+                        actor=actor,
+                        visibility=Visibility.PARTIES,
+                    )
+                )
+            TicketEvent.objects.bulk_create(events)
+            locked.save(update_fields=["priority", "sla_policy", "last_event_seq", "updated_at"])
+        _Change(events).publish_on_commit()
+    return locked
 
 
 def _action_apply(ticket: Ticket, action: str, args: dict, now) -> set[str]:

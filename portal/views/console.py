@@ -17,7 +17,7 @@ from tenants.selectors import partner_qs_for_streamer
 from tickets.errors import TicketError
 from tickets.projections import ticket_for_party
 from tickets.selectors import ticket_get_for_party, ticket_qs_for_party
-from tickets.services import ticket_assign, ticket_perform
+from tickets.services import ticket_assign, ticket_perform, ticket_route_by_rules
 from tickets.workflow import State
 
 from ..access import party_view, portal_render
@@ -32,6 +32,7 @@ MAX_BULK = 500
 class BulkForm(forms.Form):
     OPERATIONS = [
         ("route", gettext_lazy("Route to a partner")),
+        ("rules", gettext_lazy("Let the rules decide")),
         ("assign", gettext_lazy("Assign to an agent")),
         ("close", gettext_lazy("Close")),
     ]
@@ -92,6 +93,14 @@ def _apply(request: HttpRequest, reference: str, operation: str, data: dict) -> 
             ticket_perform(
                 ticket=ticket, action="route", actor=request.actor, to_party=data["to_party"]
             )
+        elif operation == "rules":
+            ticket = ticket_route_by_rules(ticket=ticket, actor=request.actor)
+            if ticket.state == State.NEW:  # the rules ran and held it: not a refusal
+                messages.info(
+                    request,
+                    _("%(reference)s stays in the queue: no rule routed it.")
+                    % {"reference": reference},
+                )
         elif operation == "assign":
             ticket_assign(ticket=ticket, assignee=data["assignee"], actor=request.actor)
         else:

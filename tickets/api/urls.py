@@ -28,4 +28,9 @@ urlpatterns = [
         )
         for action, view in views.ACTION_VIEWS.items()
     ],
+    path(
+        "tickets/<str:reference>/actions/route_by_rules/",
+        views.RouteByRules.as_view(),
+        name="api-ticket-route-by-rules",
+    ),
 ]

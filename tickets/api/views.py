@@ -22,7 +22,13 @@ from tickets.selectors import (
     ticket_get_for_party,
     ticket_qs_for_party,
 )
-from tickets.services import allowed_actions, comment_add, ticket_create, ticket_perform
+from tickets.services import (
+    allowed_actions,
+    comment_add,
+    ticket_create,
+    ticket_perform,
+    ticket_route_by_rules,
+)
 from tickets.workflow import ACTIONS
 
 from . import shapes
@@ -221,6 +227,31 @@ def _action_view(action: str) -> type[TicketAction]:
 
 
 ACTION_VIEWS = {action: _action_view(action) for action in PARTY_ACTIONS}
+
+
+class RouteByRules(PartyAPIView):
+    """Let the rules decide: not a transition of its own, so it sits beside the actions."""
+
+    @extend_schema(
+        summary="Ticket action: route by rules",
+        description=(
+            "Runs your routing rules (then your platform's) on a new ticket you originated, as at "
+            "creation: a routing rule routes it (`ticket.routed` names the rule); a hold or no "
+            "match leaves it new with a `routing.held` / `routing.applied` / `routing.unmatched` "
+            "event. 409 with `current_state` once it is no longer new."
+        ),
+        request=None,
+        responses={200: shapes.TicketDetailShape, **WRITE_ERRORS},
+        tags=["actions"],
+        operation_id="tickets_action_route_by_rules",
+    )
+    def post(self, request, reference: str) -> Response:
+        return self.once(lambda: self._route(reference))
+
+    def _route(self, reference: str) -> Response:
+        actor = self.actor()
+        ticket_route_by_rules(ticket=ticket_get_for_party(self.party(), reference), actor=actor)
+        return Response(_detail(ticket_get_for_party(self.party(), reference), actor))
 
 
 class CommentListCreate(PartyAPIView):
