@@ -12,6 +12,9 @@ from django.http import HttpRequest
 # probe for orders, so it gets the tightest limit; submitting is limited against floods.
 TRACK_LIMIT = (10, 600)  # attempts per 10 minutes
 SUBMIT_LIMIT = (20, 600)
+# A giveaway brings thousands of registrations within minutes, many through a mobile carrier's
+# shared addresses, so a campaign page allows more than the request form before refusing.
+CAMPAIGN_LIMIT = (60, 600)
 
 
 def client_address(request: HttpRequest) -> str:

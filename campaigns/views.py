@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods
 
+from buyer.ratelimit import CAMPAIGN_LIMIT, limit_exceeded
 from tickets.errors import TicketError, TicketValidationError
 
 from .errors import CampaignNotFound
@@ -28,6 +29,8 @@ def _campaign_or_404(slug: str):
 @require_http_methods(["GET", "POST"])
 def campaign_page(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign_or_404(slug)
+    if request.method == "POST" and limit_exceeded(request, "campaign", CAMPAIGN_LIMIT):
+        return render(request, "buyer/rate_limited.html", status=429)
     context = {"campaign": campaign, "window": campaign.window_state(), "values": {}, "errors": {}}
     if request.method == "POST" and context["window"] == "open":
         values = {
