@@ -9,6 +9,8 @@ Only ``events_committed`` sends, and only ``tickets.services`` calls it, from
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -35,13 +37,26 @@ def buyer_group(ticket_id: int) -> str:
     return f"buyer.{ticket_id}"
 
 
+def audiences(events: list[TicketEvent]) -> dict[int, list[int]]:
+    """For each event (by id), the parties that may see it: the ticket's participants, plus a
+    strong-oversight platform. One participants query for all the events' tickets."""
+    participants: dict[int, set[int]] = defaultdict(set)
+    rows = Participant.objects.filter(ticket_id__in={event.ticket_id for event in events})
+    for ticket_id, party_id in rows.values_list("ticket_id", "party_id"):
+        participants[ticket_id].add(party_id)
+    seen: dict[int, list[int]] = {}
+    for event in events:
+        ticket = event.ticket
+        party_ids = set(participants[ticket.pk])
+        if ticket.platform_id is not None and ticket.platform.has_strong_oversight:
+            party_ids.add(ticket.platform_id)
+        seen[event.pk] = sorted(pid for pid in party_ids if event_visible_to_party(event, pid))
+    return seen
+
+
 def audiences_of(event: TicketEvent) -> list[int]:
-    """The parties that may see this event: participants, plus a strong-oversight platform."""
-    ticket = event.ticket
-    party_ids = set(Participant.objects.filter(ticket=ticket).values_list("party_id", flat=True))
-    if ticket.platform_id is not None and ticket.platform.has_strong_oversight:
-        party_ids.add(ticket.platform_id)
-    return sorted(pid for pid in party_ids if event_visible_to_party(event, pid))
+    """The parties that may see this one event (see ``audiences``)."""
+    return audiences([event])[event.pk]
 
 
 def buyer_payloads(event: TicketEvent) -> dict[str, dict]:
@@ -69,15 +84,20 @@ def events_committed(event_ids: list[int]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    events = (
+    # One events query and one participants query however many events the commit carries (a
+    # bulk chunk or a sweeper batch holds hundreds of tickets).
+    events = list(
         TicketEvent.objects.filter(pk__in=event_ids)
         .select_related("ticket__platform", "actor_party", "actor_user")
         .order_by("ticket_id", "seq")
     )
+    if not events:
+        return
+    seen = audiences(events)
     sends: list[tuple[str, dict]] = []
     for event in events:
         party_message = _message(event, event=event_for_party(event))
-        for party_id in audiences_of(event):
+        for party_id in seen[event.pk]:
             sends.append((party_group(party_id), party_message))
             sends.append((ticket_group(event.ticket_id, party_id), party_message))
         if event.visibility == Visibility.PUBLIC:

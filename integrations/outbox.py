@@ -3,13 +3,11 @@ the events, so a crash between commit and send cannot lose a delivery (DESIGN §
 
 from __future__ import annotations
 
-from itertools import groupby
-
 from django.db import transaction
 from django.db.models import Q
 
 from tenants.models import Oversight, Party, PartyKind
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Participant, Ticket, TicketEvent
 from tickets.projections import event_for_party, ticket_for_party
 from tickets.selectors import event_visible_to_party
 
@@ -19,35 +17,58 @@ from .worker import kick
 _PARTY_RELATIONS = ("originator", "platform", "brand", "merchant", "handler", "custody_party")
 
 
-def _endpoints_for(ticket: Ticket) -> list[WebhookEndpoint]:
-    """Active endpoints of the parties that may see the ticket, in one query: participants, and
-    the ticket's platform if it oversees strongly (the visibility rule of DESIGN §2)."""
-    sees = Q(party__participations__ticket_id=ticket.pk)
-    if ticket.platform_id is not None:
+def _endpoints_by_ticket(tickets: dict[int, Ticket]) -> dict[int, list[WebhookEndpoint]]:
+    """Active endpoints of the parties that may see each ticket (the visibility rule of DESIGN
+    §2: participants, and the ticket's platform if it oversees strongly). One query for the
+    endpoints of every party of the batch; when some exist and the batch spans several tickets,
+    one more for which of those parties take part in which ticket."""
+    platform_ids = {t.platform_id for t in tickets.values() if t.platform_id is not None}
+    sees = Q(party__participations__ticket_id__in=list(tickets))
+    if platform_ids:
         sees |= Q(
-            party_id=ticket.platform_id,
+            party_id__in=platform_ids,
             party__kind=PartyKind.PLATFORM,
             party__oversight=Oversight.STRONG,
         )
-    return list(
+    endpoints = list(
         WebhookEndpoint.objects.filter(sees, is_active=True, party__is_active=True)
         .select_related("party")
         .distinct()
+        .order_by("pk")
     )
+    if not endpoints:
+        return {}
+    if len(tickets) == 1:
+        return {next(iter(tickets)): endpoints}
+    takes_part = set(
+        Participant.objects.filter(
+            ticket_id__in=list(tickets), party_id__in={e.party_id for e in endpoints}
+        ).values_list("ticket_id", "party_id")
+    )
+    return {
+        ticket_id: [
+            e
+            for e in endpoints
+            if (ticket_id, e.party_id) in takes_part
+            or (e.party_id == ticket.platform_id and e.party.has_strong_oversight)
+        ]
+        for ticket_id, ticket in tickets.items()
+    }
 
 
-def _relations_load(ticket: Ticket) -> None:
-    """Fill the ticket's party relations the projection reads, with one query for those that
-    the service did not already hold in memory."""
-    missing = {
-        name: getattr(ticket, f"{name}_id")
+def _relations_load(tickets: list[Ticket]) -> None:
+    """Fill the tickets' party relations the projection reads, with one query for those that
+    the services did not already hold in memory."""
+    missing = [
+        (ticket, name, getattr(ticket, f"{name}_id"))
+        for ticket in tickets
         for name in _PARTY_RELATIONS
         if getattr(ticket, f"{name}_id") is not None
         and not Ticket._meta.get_field(name).is_cached(ticket)
-    }
+    ]
     if missing:
-        parties = Party.objects.in_bulk(set(missing.values()))
-        for name, party_id in missing.items():
+        parties = Party.objects.in_bulk({party_id for _t, _n, party_id in missing})
+        for ticket, name, party_id in missing:
             setattr(ticket, name, parties[party_id])
 
 
@@ -68,33 +89,34 @@ def payload_for(event: TicketEvent, party: Party) -> dict:
 def deliveries_write(events: list[TicketEvent]) -> int:
     """Write one pending delivery per (event, endpoint whose party may see the event and wants
     its kind). Must run inside the events' transaction. Returns how many rows were written."""
+    if not events:
+        return 0
+    tickets = {event.ticket_id: event.ticket for event in events}
+    endpoints_of = _endpoints_by_ticket(tickets)
+    if not endpoints_of:
+        return 0
+    _relations_load([tickets[ticket_id] for ticket_id, found in endpoints_of.items() if found])
     rows: list[WebhookDelivery] = []
-    for _ticket_id, group in groupby(events, key=lambda event: event.ticket_id):
-        ticket_events = list(group)
-        ticket = ticket_events[0].ticket
-        endpoints = _endpoints_for(ticket)
-        if not endpoints:
-            continue
-        _relations_load(ticket)
-        for event in ticket_events:
-            event.ticket = ticket
-            for endpoint in endpoints:
-                if not endpoint.wants(event.kind):
-                    continue
-                if not event_visible_to_party(event, endpoint.party_id):
-                    continue
-                rows.append(
-                    WebhookDelivery(
-                        endpoint=endpoint,
-                        message_id=WebhookDelivery.message_id_new(),
-                        event=event,
-                        ticket_id=ticket.pk,
-                        seq=event.seq,
-                        kind=event.kind,
-                        payload=payload_for(event, endpoint.party),
-                        next_attempt_at=event.created_at,
-                    )
+    for event in events:
+        ticket = tickets[event.ticket_id]
+        event.ticket = ticket
+        for endpoint in endpoints_of.get(event.ticket_id, []):
+            if not endpoint.wants(event.kind):
+                continue
+            if not event_visible_to_party(event, endpoint.party_id):
+                continue
+            rows.append(
+                WebhookDelivery(
+                    endpoint=endpoint,
+                    message_id=WebhookDelivery.message_id_new(),
+                    event=event,
+                    ticket_id=ticket.pk,
+                    seq=event.seq,
+                    kind=event.kind,
+                    payload=payload_for(event, endpoint.party),
+                    next_attempt_at=event.created_at,
                 )
+            )
     if rows:
         WebhookDelivery.objects.bulk_create(rows)
         transaction.on_commit(kick)
