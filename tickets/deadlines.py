@@ -18,23 +18,53 @@ from .sla import SlaFacts, SlaTerms, WorkingCalendar
 from .workflow import DONE_STATES, State
 
 
-def calendar_for(party: Party | None, calendar_id: int | None) -> WorkingCalendar:
+class SlaLookups:
+    """Policies and party calendars read once and reused for many tickets (one bulk chunk, one
+    originator): the answers the per-ticket queries would give within the same transaction."""
+
+    def __init__(self) -> None:
+        self._policies: dict[tuple[int, ...], list[SlaPolicy]] = {}
+        self._calendars: dict[int, BusinessCalendar | None] = {}
+
+    def policies(self, owners: list[int]) -> list[SlaPolicy]:
+        key = tuple(owners)
+        if key not in self._policies:
+            self._policies[key] = list(
+                SlaPolicy.objects.filter(is_active=True, owner_id__in=owners).select_related(
+                    "calendar"
+                )
+            )
+        return self._policies[key]
+
+    def party_calendar(self, party: Party) -> BusinessCalendar | None:
+        if party.pk not in self._calendars:
+            self._calendars[party.pk] = BusinessCalendar.objects.filter(
+                owner=party, is_default=True
+            ).first()
+        return self._calendars[party.pk]
+
+
+def calendar_for(
+    party: Party | None, calendar_id: int | None, lookups: SlaLookups | None = None
+) -> WorkingCalendar:
     """The policy's calendar, else the party's own, else 24×7 in the party's time zone."""
     if calendar_id is not None:
         return BusinessCalendar.objects.get(pk=calendar_id).schedule()
-    own = BusinessCalendar.objects.filter(owner=party, is_default=True).first() if party else None
+    own = (lookups or SlaLookups()).party_calendar(party) if party else None
     if own is not None:
         return own.schedule()
     return WorkingCalendar.round_the_clock(party.time_zone if party else settings.TIME_ZONE)
 
 
-def sla_terms_load(ticket: Ticket, party: Party) -> tuple[SlaTerms, WorkingCalendar] | None:
+def sla_terms_load(
+    ticket: Ticket, party: Party, lookups: SlaLookups | None = None
+) -> tuple[SlaTerms, WorkingCalendar] | None:
     """The effective clock for ``party`` holding ``ticket`` and the calendar it runs on: one
-    query for the policies with their calendars, one more only for the party's own calendar."""
+    query for the policies with their calendars, one more only for the party's own calendar
+    (none when ``lookups`` already holds them)."""
+    lookups = lookups or SlaLookups()
     owners = [pk for pk in (ticket.platform_id, ticket.originator_id) if pk is not None]
-    policies = list(
-        SlaPolicy.objects.filter(is_active=True, owner_id__in=owners).select_related("calendar")
-    )
+    policies = lookups.policies(owners)
     facts = SlaFacts(
         category_id=ticket.category_id,
         priority=ticket.priority,
@@ -47,7 +77,7 @@ def sla_terms_load(ticket: Ticket, party: Party) -> tuple[SlaTerms, WorkingCalen
     if terms is None:
         return None
     named = next((p.calendar for p in policies if p.pk == terms.policy_id and p.calendar), None)
-    return terms, named.schedule() if named else calendar_for(party, None)
+    return terms, named.schedule() if named else calendar_for(party, None, lookups)
 
 
 def custody_period_build(
@@ -58,6 +88,7 @@ def custody_period_build(
     now: datetime,
     paused: Custody | None = None,
     before_pause: Custody | None = None,
+    lookups: SlaLookups | None = None,
 ) -> Custody:
     """The unsaved period that starts now, with its deadlines in business time.
 
@@ -88,7 +119,7 @@ def custody_period_build(
                 period.resolve_warn_by = shifted(before_pause.resolve_warn_by)
         ticket.resolve_by = shifted(ticket.resolve_by)
         return period
-    loaded = sla_terms_load(ticket, party)
+    loaded = sla_terms_load(ticket, party, lookups)
     if loaded is None:
         return period
     terms, calendar = loaded
