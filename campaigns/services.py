@@ -39,37 +39,33 @@ ORDER_NUMBER = re.compile(r"[A-Za-z0-9\-_]{4,64}")
 PHONE = re.compile(r"\+?[0-9\- ]{6,20}")
 
 
-def campaign_create(
+# Portal paths beside /portal/campaigns/<slug>/ that a campaign's link name must not shadow.
+RESERVED_SLUGS = frozenset({"new"})
+
+
+def _streamer_of(actor: Actor) -> Party:
+    party = actor.party
+    if party is None or party.kind != PartyKind.STREAMER or not actor.can_act:
+        raise TicketPermissionDenied(_("Only a streamer's team can run campaigns."))
+    return party
+
+
+def _campaign_errors(
+    party: Party,
     *,
-    actor: Actor,
     name: str,
-    slug: str,
     prize: str,
     opens_at: datetime,
     closes_at: datetime,
     handling_party: Party | None,
-    description: str = "",
-    form_fields: list[str] | None = None,
-    size_options: list[str] | None = None,
-    colour_options: list[str] | None = None,
-    eligibility: str = Eligibility.ANYONE,
-    order_pattern: str = "",
-    eligible_orders: list[str] | None = None,
-    livestream_session: str = "",
-) -> Campaign:
-    """Open a campaign for the actor's streamer. The handling party must be one of its partner
-    brands or merchants (only they can receive the routed claims)."""
-    party = actor.party
-    if party is None or party.kind != PartyKind.STREAMER or not actor.can_act:
-        raise TicketPermissionDenied(_("Only a streamer's team can run campaigns."))
-    form_fields = list(form_fields if form_fields is not None else FORM_FIELDS)
+    form_fields: list[str],
+    eligibility: str,
+    order_pattern: str,
+) -> dict[str, list[str]]:
+    """Field errors of a campaign's settings (empty: valid)."""
     errors: dict[str, list[str]] = {}
     if not name.strip():
         errors["name"] = [_("A name is required.")]
-    if not re.fullmatch(r"[a-z0-9][a-z0-9\-]{1,59}", slug or ""):
-        errors["slug"] = [_("Lower-case letters, digits and dashes.")]
-    elif Campaign.objects.filter(slug=slug).exists():
-        errors["slug"] = [_("This link name is taken.")]
     if not prize.strip():
         errors["prize"] = [_("Say what the prize is.")]
     if closes_at <= opens_at:
@@ -91,6 +87,46 @@ def campaign_create(
         or not is_partner(streamer=party, party=handling_party)
     ):
         errors["handling_party"] = [_("Choose one of your partner brands or merchants.")]
+    return errors
+
+
+def campaign_create(
+    *,
+    actor: Actor,
+    name: str,
+    slug: str,
+    prize: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    handling_party: Party | None,
+    description: str = "",
+    form_fields: list[str] | None = None,
+    size_options: list[str] | None = None,
+    colour_options: list[str] | None = None,
+    eligibility: str = Eligibility.ANYONE,
+    order_pattern: str = "",
+    eligible_orders: list[str] | None = None,
+    livestream_session: str = "",
+) -> Campaign:
+    """Open a campaign for the actor's streamer. The handling party must be one of its partner
+    brands or merchants (only they can receive the routed claims)."""
+    party = _streamer_of(actor)
+    form_fields = list(form_fields if form_fields is not None else FORM_FIELDS)
+    errors = _campaign_errors(
+        party,
+        name=name,
+        prize=prize,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        handling_party=handling_party,
+        form_fields=form_fields,
+        eligibility=eligibility,
+        order_pattern=order_pattern,
+    )
+    if not re.fullmatch(r"[a-z0-9][a-z0-9\-]{1,59}", slug or ""):
+        errors["slug"] = [_("Lower-case letters, digits and dashes.")]
+    elif slug in RESERVED_SLUGS or Campaign.objects.filter(slug=slug).exists():
+        errors["slug"] = [_("This link name is taken.")]
     if errors:
         raise TicketValidationError(field_errors=errors)
     with transaction.atomic():
@@ -112,6 +148,52 @@ def campaign_create(
         )
         if eligible_orders:
             campaign_eligible_orders_add(campaign=campaign, order_numbers=eligible_orders)
+    return campaign
+
+
+def campaign_update(
+    *,
+    actor: Actor,
+    campaign: Campaign,
+    name: str,
+    prize: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    handling_party: Party | None,
+    description: str = "",
+    size_options: list[str] | None = None,
+    colour_options: list[str] | None = None,
+    livestream_session: str = "",
+) -> Campaign:
+    """Change a running campaign's texts, window, options and handling party. The link name,
+    the eligibility rule and the form's fields stay as created: buyers hold the link (and its QR
+    code) and registrations were checked and filled against them. Claims approved before a
+    change of handling party stay with the party they were routed to. Raises
+    ``TicketPermissionDenied`` unless the actor acts for the campaign's streamer, and
+    ``TicketValidationError`` (nothing written) for bad input."""
+    party = _streamer_of(actor)
+    if campaign.streamer_id != party.pk:
+        raise TicketPermissionDenied(_("Only the streamer running the campaign can change it."))
+    errors = _campaign_errors(
+        party,
+        name=name,
+        prize=prize,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        handling_party=handling_party,
+        form_fields=campaign.form_fields,
+        eligibility=campaign.eligibility,
+        order_pattern=campaign.order_pattern,
+    )
+    if errors:
+        raise TicketValidationError(field_errors=errors)
+    campaign.name, campaign.prize = name.strip(), prize.strip()
+    campaign.description, campaign.livestream_session = description, livestream_session
+    campaign.opens_at, campaign.closes_at = opens_at, closes_at
+    campaign.size_options = [str(s) for s in size_options or []]
+    campaign.colour_options = [str(c) for c in colour_options or []]
+    campaign.handling_party = handling_party
+    campaign.save()
     return campaign
 
 

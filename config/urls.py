@@ -21,7 +21,11 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("portal/bulk/", bulk_portal.jobs_page, name="bulk-portal"),
     path("portal/campaigns/", campaigns_portal.campaign_list, name="campaign-list"),
+    path("portal/campaigns/new/", campaigns_portal.campaign_new, name="campaign-new"),
     path("portal/campaigns/<slug:slug>/", campaigns_portal.campaign_review, name="campaign-review"),
+    path(
+        "portal/campaigns/<slug:slug>/edit/", campaigns_portal.campaign_edit, name="campaign-edit"
+    ),
     path("portal/", include("portal.urls")),
     path("", include("buyer.urls")),
     path("", include("campaigns.urls")),
