@@ -9,8 +9,10 @@ from dataclasses import dataclass
 import pytest
 from asgiref.sync import SyncToAsync
 from django.apps import apps as django_apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
+from django.utils import translation
 
 from tenants.actors import Actor
 from tenants.models import Membership, Oversight, Partnership, Party, PartyKind, Role
@@ -54,6 +56,15 @@ def _ticket_categories(request) -> None:
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in LANGUAGE_CODE: a language an earlier test's request activated in this
+    thread must not decide the language of texts a later test writes (reasons, notes)."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @dataclass
