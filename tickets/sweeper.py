@@ -198,20 +198,20 @@ class _Batch:
 
 
 def _rows_update(model, rows: list, names: list[str]) -> None:
-    """Save ``names`` of many rows in one statement. On PostgreSQL an ``UPDATE … FROM (VALUES
-    …)``: Django's ``bulk_update`` builds one CASE per column whose cost grows with the square
-    of the batch (measured: 1.3 s for 500 rows; this takes milliseconds)."""
+    """Save ``names`` of many rows in one statement. On PostgreSQL an ``UPDATE … FROM
+    unnest(…)`` with one array parameter per column: Django's ``bulk_update`` builds one CASE per
+    column whose cost grows with the square of the batch (measured: 1.3 s for 500 rows), and a
+    ``VALUES`` list of thousands of placeholders spent most of a sweep in the driver's query
+    parsing (0.8 of 1.8 s for 5,000 rows)."""
     if not rows:
         return
     if connection.vendor != "postgresql":
         model.objects.bulk_update(rows, names)
         return
     fields = [model._meta.pk] + [model._meta.get_field(name) for name in names]
-    casts = ", ".join(f"%s::{field.db_type(connection)}" for field in fields)
-    values = ", ".join(f"({casts})" for _row in rows)
+    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
     params = [
-        field.get_db_prep_save(getattr(row, field.attname), connection)
-        for row in rows
+        [field.get_db_prep_save(getattr(row, field.attname), connection) for row in rows]
         for field in fields
     ]
     columns = ", ".join(field.column for field in fields)
@@ -219,7 +219,7 @@ def _rows_update(model, rows: list, names: list[str]) -> None:
     table, pk = model._meta.db_table, model._meta.pk.column
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v({columns})"  # noqa: S608
+            f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({columns})"  # noqa: S608
             f" WHERE {table}.{pk} = v.{pk}",
             params,
         )
