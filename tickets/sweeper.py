@@ -24,7 +24,9 @@ from tenants.models import Membership, Role
 from . import deadlines, sla
 from .errors import TicketError
 from .models import BreachAction, Custody, Priority, Ticket, TicketEvent, Visibility
-from .services import _auto_assign, _Change, _event_build, _perform_locked
+from .services.custody import _auto_assign
+from .services.events import _Change, _event_build
+from .services.transitions import _perform_locked
 from .workflow import State
 
 BATCH_SIZE = 500
