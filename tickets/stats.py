@@ -23,8 +23,9 @@ from django.utils import timezone
 
 from tenants.models import Party
 
-from .models import Custody
+from .models import Custody, Ticket
 from .selectors import ticket_qs_for_party
+from .workflow import OPEN_STATES, State
 
 
 @dataclass(frozen=True)
@@ -123,3 +124,19 @@ def party_sla_stats(
         )
     result.sort(key=lambda r: (-(r.compliance_percent or 0), r.party_name, r.category or ""))
     return result
+
+
+def platform_oversight_figures(platform: Party) -> list[dict]:
+    """Per holding party on ``platform``: open tickets, those breached and those escalated,
+    worst first. Counts only, never tickets: a platform in weak oversight may not see its
+    sellers' tickets (DESIGN §1) but watches every party's SLA."""
+    return list(
+        Ticket.objects.filter(platform=platform, state__in=OPEN_STATES, custody_party__isnull=False)
+        .values("custody_party__name", "custody_party__kind")
+        .annotate(
+            open=Count("id"),
+            breached=Count("id", filter=Q(sla_breached=True)),
+            escalated=Count("id", filter=Q(state=State.ESCALATED)),
+        )
+        .order_by("-breached", "-open", "custody_party__name")
+    )

@@ -9,12 +9,12 @@ from tenants.models import PartyKind
 from tickets.models import Outcome
 from tickets.projections import ticket_for_party
 from tickets.selectors import ticket_qs_for_party
+from tickets.stats import platform_oversight_figures
 from tickets.workflow import State
 
 from ..access import party_view, portal_render
 from ..forms import route_targets
 from ..inbox import inbox_page_qs
-from ..oversight import oversight_figures
 from ..sla import deadline_for
 
 PAGE_SIZE = 50
@@ -37,7 +37,7 @@ def platform_console(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": rows,
         "page": page,
-        "figures": oversight_figures(party),
+        "figures": platform_oversight_figures(party),
         "compensation": Outcome.COMPENSATION,
     }
     return portal_render(request, "portal/platform.html", context)
