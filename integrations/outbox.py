@@ -3,13 +3,15 @@ the events, so a crash between commit and send cannot lose a delivery (DESIGN §
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.db import transaction
 from django.db.models import Q
 
 from tenants.models import Oversight, Party, PartyKind
 from tickets.models import Participant, Ticket, TicketEvent
 from tickets.projections import event_for_party, ticket_for_party
-from tickets.selectors import event_visible_to_party
+from tickets.selectors import event_visible_to_party, party_can_see_ticket
 
 from .models import WebhookDelivery, WebhookEndpoint
 from .worker import kick
@@ -40,17 +42,15 @@ def _endpoints_by_ticket(tickets: dict[int, Ticket]) -> dict[int, list[WebhookEn
         return {}
     if len(tickets) == 1:
         return {next(iter(tickets)): endpoints}
-    takes_part = set(
-        Participant.objects.filter(
-            ticket_id__in=list(tickets), party_id__in={e.party_id for e in endpoints}
-        ).values_list("ticket_id", "party_id")
-    )
+    participants: dict[int, set[int]] = defaultdict(set)
+    rows = Participant.objects.filter(
+        ticket_id__in=list(tickets), party_id__in={e.party_id for e in endpoints}
+    ).values_list("ticket_id", "party_id")
+    for ticket_id, party_id in rows:
+        participants[ticket_id].add(party_id)
     return {
         ticket_id: [
-            e
-            for e in endpoints
-            if (ticket_id, e.party_id) in takes_part
-            or (e.party_id == ticket.platform_id and e.party.has_strong_oversight)
+            e for e in endpoints if party_can_see_ticket(e.party, ticket, participants[ticket_id])
         ]
         for ticket_id, ticket in tickets.items()
     }
