@@ -17,13 +17,14 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-# `run` starts the SLA sweeper loop beside the server and stops it with the server; production
-# runs Celery beat and workers instead (see README, "How the SLA sweeper runs").
+# `run` starts the SLA sweeper and insight rollup loops beside the server and stops them with the
+# server; production runs Celery beat and workers instead (see README, "How the SLA sweeper runs").
 run: install
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py sla_sweeper & sweeper=$$!; \
-	trap 'kill $$sweeper 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py insight_refresh & insight=$$!; \
+	trap 'kill $$sweeper $$insight 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/daphne -b $(HOST) -p $(PORT) config.asgi:application
 
 test: install

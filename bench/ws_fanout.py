@@ -24,6 +24,7 @@ import asyncio
 import json
 import os
 import resource
+import socket
 import subprocess
 import sys
 import tempfile
@@ -63,6 +64,9 @@ async def _client(spec_path: str, out_path: str) -> None:
                 additional_headers=headers,
                 max_queue=None,
                 ping_interval=None,
+                # On the shared machine a join (session, party, ticket queries) can take longer
+                # than the library's 10 s default while 2,000 sockets open.
+                open_timeout=120,
             )
         ticket = socket_spec.get("ticket", "")
         async for raw in websocket:
@@ -79,7 +83,15 @@ async def _client(spec_path: str, out_path: str) -> None:
                 await websocket.send('{"type":"pong"}')
 
     tasks = [asyncio.create_task(hold(i, s)) for i, s in enumerate(spec["sockets"])]
-    await ready.wait()
+    waiting = asyncio.create_task(ready.wait())
+    await asyncio.wait([waiting, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    if not ready.is_set():  # a socket failed to open or was closed: say so, do not hang
+        failed = next(task for task in tasks if task.done())
+        print(f"FAILED {failed.exception()!r}", flush=True)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return
     print("READY", flush=True)
     # The driver closes our stdin when it is done and the drain time has passed.
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
@@ -172,18 +184,45 @@ def _setup(buyers: int, inbox_sessions: int):
     return tickets, inbox_cookies, brand_actor
 
 
-def _server(port: int, layer: str) -> subprocess.Popen:
+def _server(port: int, layer: str, log: Path) -> subprocess.Popen:
     env = dict(os.environ, CHANNEL_LAYER=layer, DEBUG="false")
     env.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
     daphne = Path(sys.executable).with_name("daphne")
-    return subprocess.Popen(  # noqa: S603 - our own venv's daphne
-        [str(daphne), "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        preexec_fn=_raise_file_limit,
-    )
+    with log.open("w") as output:  # a server that fails to start says why there
+        return subprocess.Popen(  # noqa: S603 - our own venv's daphne
+            # --websocket_connect_timeout: while 2,000 sockets open on the loaded machine a
+            # join can exceed daphne's 5 s handshake limit; the stream itself is not affected.
+            [
+                str(daphne),
+                *("-b", "127.0.0.1", "-p", str(port), "--websocket_connect_timeout", "60"),
+                "config.asgi:application",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_raise_file_limit,
+        )
+
+
+def _wait_for_port(server: subprocess.Popen, port: int, log: Path) -> None:
+    """Until the server listens: start-up takes from one to many seconds on the shared machine."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"the server exited at start-up; see {log}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.5)
+    sys.exit(f"the server did not listen within 120 s; see {log}")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (``/proc/<pid>/stat`` fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -228,8 +267,8 @@ def main() -> None:
     from tenants.actors import Actor
     from tickets.services import ticket_perform
 
-    server = _server(args.port, args.layer)
     work = Path(tempfile.mkdtemp(prefix="ws-fanout-"))
+    server = _server(args.port, args.layer, work / "server.log")
     sockets = [{"path": f"/ws/track/{token}/", "ticket": t.reference} for t, token in tickets]
     sockets += [{"path": "/ws/party/", "cookie": c} for c in cookies]
     (work / "spec.json").write_text(
@@ -241,7 +280,8 @@ def main() -> None:
             }
         )
     )
-    time.sleep(3)  # daphne start-up
+    _wait_for_port(server, args.port, work / "server.log")
+    print(f"  server pid {server.pid}, log {work / 'server.log'}", flush=True)
     client = subprocess.Popen(  # noqa: S603
         [
             sys.executable,
@@ -257,7 +297,10 @@ def main() -> None:
         text=True,
     )
     started = time.perf_counter()
-    assert client.stdout.readline().strip() == "READY"
+    line = client.stdout.readline().strip()
+    if line != "READY":
+        server.terminate()
+        sys.exit(f"client: {line}")
     print(
         f"  {len(sockets)} sockets connected ({time.perf_counter() - started:.1f} s); "
         f"server RSS so far {_peak_rss_mb(server.pid):.0f} MB",
@@ -266,6 +309,11 @@ def main() -> None:
 
     commits: dict[tuple[str, int], float] = {}
     interval = 1 / args.rate
+    # CPU used during the stream and drain, per process: the client shares the two cores with
+    # the server, and a client that saturates a core inflates the latencies it measures.
+    cpu_pids = {"server": server.pid, "client": client.pid, "driver": os.getpid()}
+    cpu_before = {name: _cpu_seconds(pid) for name, pid in cpu_pids.items()}
+    wall_before = time.perf_counter()
     buyer = Actor.buyer()
     next_at = time.perf_counter()
     for index in range(args.transitions):
@@ -286,6 +334,8 @@ def main() -> None:
         next_at += interval
         time.sleep(max(0.0, next_at - time.perf_counter()))
     time.sleep(args.drain)
+    wall = time.perf_counter() - wall_before
+    cpu = {name: _cpu_seconds(pid) - cpu_before[name] for name, pid in cpu_pids.items()}
     client.stdin.close()
     assert client.stdout.readline().strip() == "DONE"
     client.wait()
@@ -316,6 +366,10 @@ def main() -> None:
         f"p99 {_percentile(latencies, 0.99):.1f} ms, max {max(latencies):.1f} ms"
     )
     print(f"  server peak RSS {peak:.0f} MB")
+    print(
+        f"  CPU over the stream and drain ({wall:.1f} s wall; 100 % = one core): "
+        + ", ".join(f"{name} {100 * spent / wall:.0f} %" for name, spent in cpu.items())
+    )
 
 
 if __name__ == "__main__":

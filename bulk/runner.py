@@ -266,6 +266,8 @@ def _run_transition(job: BulkJob, actor: Actor, max_chunks: int | None) -> bool:
             ticket = ticket_get_for_party(job.owner, reference)
             if action == "assign":
                 services.ticket_assign(ticket=ticket, actor=actor, assignee=args["assignee"])
+            elif action == "comment":
+                services.comment_add(ticket=ticket, actor=actor, **args)
             else:
                 services.ticket_perform(ticket=ticket, action=action, actor=actor, **args)
         except TicketError as exc:

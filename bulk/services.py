@@ -9,10 +9,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from quality.checks import BUYER_TEXT_OF_ACTION
 from tenants.actors import Actor
 from tenants.models import Membership, Party, PartyKind
 from tickets.errors import TicketPermissionDenied, TicketValidationError
-from tickets.models import TicketCategory
+from tickets.models import TicketCategory, Visibility
 from tickets.workflow import ACTIONS
 
 from . import dispatch, files
@@ -20,8 +21,9 @@ from .models import BulkJob, BulkKind, FileFormat
 from .selection import filters_clean, ticket_qs_selected
 
 # Actions a bulk transition may apply: every party action of the state machine (the buyer's own
-# reply is not something a team does in bulk), and assignment.
-BULK_ACTIONS = (*(a for a in ACTIONS if a != "buyer_reply"), "assign")
+# reply is not something a team does in bulk), assignment, and a message (``comment``: e.g. one
+# reply to every buyer of a delayed order).
+BULK_ACTIONS = (*(a for a in ACTIONS if a != "buyer_reply"), "assign", "comment")
 MAX_REFERENCES = 100_000
 
 
@@ -106,9 +108,14 @@ def references_from_file(upload: UploadedFile) -> list[str]:
 def _transition_args(party: Party, action: str, args: dict) -> dict:
     if action == "assign":
         required, allowed = ("assignee",), {"assignee"}
+    elif action == "comment":
+        required = ("body", "visibility")
+        allowed = {*required, "confirm_warnings"}
     else:
         required = ACTIONS[action].required
         allowed = set(required) | set(ACTIONS[action].optional)
+        if action in BUYER_TEXT_OF_ACTION:
+            allowed.add("confirm_warnings")
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
     for name, value in (args or {}).items():
@@ -119,6 +126,10 @@ def _transition_args(party: Party, action: str, args: dict) -> dict:
     for name in required:
         if name not in cleaned:
             errors[name] = [_("This field is required.")]
+    if "visibility" in cleaned and cleaned["visibility"] not in Visibility.values:
+        errors["visibility"] = [_("Choose internal, parties or public.")]
+    if not isinstance(cleaned.get("confirm_warnings", False), bool):
+        errors["confirm_warnings"] = [_("Must be true or false.")]
     if "to_party" in cleaned:
         target = Party.objects.filter(
             slug=str(cleaned["to_party"]),
@@ -152,8 +163,8 @@ def bulk_transition_create(
     """Record one action to apply to each ticket of a reference list or of a filtered selection
     of the party's visible tickets, and queue it. The selection is fixed now (the references are
     stored), so tickets the action moves out of the filter are not skipped or repeated. Each
-    ticket then goes through ``ticket_perform`` with the same checks as a single action;
-    refusals are reported per ticket."""
+    ticket then goes through ``ticket_perform`` (``comment_add`` for a message) with the same
+    checks as a single action, the reply check included; refusals are reported per ticket."""
     party = _actor_check(actor, writes=True)
     if action not in BULK_ACTIONS:
         raise TicketValidationError(field_errors={"action": [_("Unknown action.")]})

@@ -9,16 +9,15 @@ Only ``events_committed`` sends, and only ``tickets.services`` calls it, from
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import translation
 
-from tickets.models import Participant, TicketEvent, Visibility
+from tenants.models import Party
+from tickets.models import Ticket, TicketEvent, Visibility
 from tickets.projections import event_for_buyer, event_for_party
-from tickets.selectors import event_visible_to_party
+from tickets.selectors import event_visible_to_party, participant_party_ids
 
 # The message type consumers handle (``ticket_event``), and the routing facts they need to
 # resume without gaps or duplicates. Consumers forward only the payload, never these ids.
@@ -39,11 +38,11 @@ def buyer_group(ticket_id: int) -> str:
 
 def audiences(events: list[TicketEvent]) -> dict[int, list[int]]:
     """For each event (by id), the parties that may see it: the ticket's participants, plus a
-    strong-oversight platform. One participants query for all the events' tickets."""
-    participants: dict[int, set[int]] = defaultdict(set)
-    rows = Participant.objects.filter(ticket_id__in={event.ticket_id for event in events})
-    for ticket_id, party_id in rows.values_list("ticket_id", "party_id"):
-        participants[ticket_id].add(party_id)
+    strong-oversight platform. One participants query for all the events' tickets (none for
+    tickets just created: they carry their participants)."""
+    participants = participant_party_ids(
+        {event.ticket_id: event.ticket for event in events}.values()
+    )
     seen: dict[int, list[int]] = {}
     for event in events:
         ticket = event.ticket
@@ -79,20 +78,32 @@ def _message(source: TicketEvent, **payload) -> dict:
     }
 
 
-def events_committed(event_ids: list[int]) -> None:
-    """Called from ``transaction.on_commit``: the events exist for every reader by now."""
+def _platforms_load(events: list[TicketEvent]) -> None:
+    """Fill the tickets' platform relation (``audiences`` reads its oversight) where the writer
+    did not hold it already: at most one query."""
+    missing = [
+        event.ticket
+        for event in events
+        if event.ticket.platform_id is not None
+        and not Ticket._meta.get_field("platform").is_cached(event.ticket)
+    ]
+    if missing:
+        platforms = Party.objects.in_bulk({ticket.platform_id for ticket in missing})
+        for ticket in missing:
+            ticket.platform = platforms[ticket.platform_id]
+
+
+def events_committed(events: list[TicketEvent]) -> None:
+    """Called from ``transaction.on_commit`` with the events the committed transaction saved,
+    as the services hold them (ticket, actor party and user attached): they are not read back,
+    which cost a sweep or an import chunk one wide query and a model per event and ticket."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not events:
         return
-    # One events query and one participants query however many events the commit carries (a
-    # bulk chunk or a sweeper batch holds hundreds of tickets).
-    events = list(
-        TicketEvent.objects.filter(pk__in=event_ids)
-        .select_related("ticket__platform", "actor_party", "actor_user")
-        .order_by("ticket_id", "seq")
-    )
-    if not events:
-        return
+    _platforms_load(events)
+    # One participants query however many events the commit carries (a bulk chunk or a sweeper
+    # batch holds hundreds of tickets).
+    events = sorted(events, key=lambda event: (event.ticket_id, event.seq))
     seen = audiences(events)
     sends: list[tuple[str, dict]] = []
     for event in events:

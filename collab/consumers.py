@@ -23,6 +23,7 @@ import time
 from enum import IntEnum
 from types import SimpleNamespace
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -70,9 +71,25 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     Subclasses implement ``join`` (authorise; return the groups to join) and ``backlog`` (the
     visible events after the cursor, as ``(ticket_id, seq, cursor, payload)`` tuples).
+    Handlers reach the database only through ``database_sync_to_async`` (see ``dispatch``).
     """
 
     heartbeat_task: asyncio.Task | None = None
+
+    async def dispatch(self, message: dict) -> None:
+        """Channels' dispatch without its ``close_old_connections`` before every handler.
+
+        Channels runs that close in the one thread-sensitive executor: a thread hop for every
+        frame at every socket, all queued on one thread, so a live event for 150 inboxes waited
+        behind 150 hops; it was most of the server's time in the fan-out profile
+        (bench/README.md). Database work here goes through ``database_sync_to_async``, which
+        closes stale connections in its own worker thread before and after, and Channels'
+        ``websocket_disconnect`` still closes them once when a socket ends.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self) -> None:
         await self.accept()
@@ -203,6 +220,11 @@ class PartyInboxConsumer(LiveConsumer):
         """A bulk job's progress (``bulk.progress`` from ``bulk.progress``), sent to the owning
         party's group only. Not in the event log: a reconnecting page reloads the job instead."""
         await self.send_json({"type": "bulk.progress", "job": message["job"]})
+
+    async def insight_top_issues(self, message: dict) -> None:
+        """Live top issues (``insight.top_issues`` from ``insight.top_issues``), computed for
+        this party by the rollup job; not in the event log, a reconnecting page reloads them."""
+        await self.send_json({"type": "insight.top_issues", "top_issues": message["top_issues"]})
 
 
 class TicketDetailConsumer(LiveConsumer):

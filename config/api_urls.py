@@ -9,5 +9,8 @@ urlpatterns = [
     path("", include("integrations.api.urls")),
     path("", include("bulk.api.urls")),
     path("", include("campaigns.api.urls")),
+    path("", include("notifications.api.urls")),
+    path("", include("insight.api.urls")),
+    path("", include("quality.api.urls")),
     path("public/", include("tickets.api.public_urls")),
 ]

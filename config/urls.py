@@ -7,6 +7,7 @@ from bulk import portal as bulk_portal
 from campaigns import portal as campaigns_portal
 from collab.health import healthz
 from collab.metrics import metrics
+from insight import portal as insight_portal
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -26,6 +27,10 @@ urlpatterns = [
     path(
         "portal/campaigns/<slug:slug>/edit/", campaigns_portal.campaign_edit, name="campaign-edit"
     ),
+    path("portal/notifications/", include("notifications.urls")),
+    path("portal/insight/", insight_portal.dashboard, name="insight"),
+    path("portal/insight/<slug:name>.csv", insight_portal.table_csv, name="insight-csv"),
+    path("portal/quality/", include("quality.urls")),
     path("portal/", include("portal.urls")),
     path("", include("buyer.urls")),
     path("", include("campaigns.urls")),

@@ -7,8 +7,8 @@ from .models import IdempotencyRecord, WebhookAttempt, WebhookDelivery, WebhookE
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
-    list_display = ["url", "party", "is_active", "disabled_reason", "created_at"]
-    list_filter = ["is_active", "party"]
+    list_display = ["url", "kind", "party", "is_active", "disabled_reason", "created_at"]
+    list_filter = ["kind", "is_active", "party"]
     search_fields = ["url", "description"]
     autocomplete_fields = ["party"]
     readonly_fields = ["secret", "created_at"]

@@ -28,6 +28,7 @@ from tenants.models import Membership, Role
 
 from .addresses import AddressRefused, url_address_check
 from .models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from .robots import ANSWER_LIMIT, robot_answer_error, robot_request
 from .signing import headers
 from .worker import kick
 
@@ -68,7 +69,9 @@ class Outcome:
 
     @property
     def succeeded(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
+        # A robot's 200 answer can still carry an error code (``robots.robot_answer_error``).
+        ok = self.status_code is not None and 200 <= self.status_code < 300
+        return ok and not self.error
 
 
 def deliveries_claim(limit: int = 50) -> list[WebhookDelivery]:
@@ -121,16 +124,24 @@ def _send(delivery: WebhookDelivery) -> Outcome:
         url_address_check(endpoint.url)
     except AddressRefused as exc:
         return Outcome(None, str(exc))
-    body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
-    request = urllib.request.Request(endpoint.url, data=body, method="POST")  # noqa: S310
+    if endpoint.is_robot:
+        # The chat tool's own format and signing; the party payload is only the source.
+        url, body = robot_request(endpoint, delivery.payload, time.time())
+        signed = {}
+    else:
+        url = endpoint.url
+        body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
+        signed = headers(endpoint.secret, delivery.message_id, int(time.time()), body)
+    request = urllib.request.Request(url, data=body, method="POST")  # noqa: S310
     request.add_header("Content-Type", "application/json")
     request.add_header("User-Agent", "Collab-Webhooks/1")
-    for name, value in headers(
-        endpoint.secret, delivery.message_id, int(time.time()), body
-    ).items():
+    for name, value in signed.items():
         request.add_header(name, value)
     try:
         with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+            if endpoint.is_robot:
+                answer = response.read(ANSWER_LIMIT)
+                return Outcome(response.status, robot_answer_error(endpoint.kind, answer))
             return Outcome(response.status, "")
     except urllib.error.HTTPError as exc:
         return Outcome(exc.code, f"HTTP {exc.code}", _retry_after(exc.headers.get("Retry-After")))

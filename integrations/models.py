@@ -19,16 +19,40 @@ def webhook_secret_new() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
+class EndpointKind(models.TextChoices):
+    """What sits behind the URL: an integrator's receiver (Standard Webhooks, the ticket as JSON)
+    or a chat tool's group robot, which gets a translated message in its own format and signing
+    (``integrations.robots``)."""
+
+    STANDARD = "standard", _("Standard webhook")
+    DINGTALK = "dingtalk", _("DingTalk robot")
+    WECOM = "wecom", _("WeCom robot")
+    FEISHU = "feishu", _("Feishu / Lark robot")
+
+
 class WebhookEndpoint(models.Model):
     party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=EndpointKind.choices, default=EndpointKind.STANDARD
+    )
     url = models.URLField(_("URL"), max_length=500)
     description = models.CharField(_("description"), max_length=200, blank=True)
-    secret = models.CharField(_("signing secret"), max_length=80, default=webhook_secret_new)
+    # Standard endpoints get a generated ``whsec_`` secret; a robot's is the one its chat tool
+    # shows (DingTalk ``SEC…``, Feishu), empty when the robot does not sign (WeCom).
+    secret = models.CharField(
+        _("signing secret"), max_length=80, default=webhook_secret_new, blank=True
+    )
     event_types = models.JSONField(
         _("event types"),
         default=list,
         blank=True,
         help_text=_("Event kinds to send, e.g. ticket.resolved; empty means every kind."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        help_text=_("Robots: the language of the messages; empty means the site default."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     disabled_reason = models.CharField(_("why disabled"), max_length=200, blank=True)
@@ -45,6 +69,10 @@ class WebhookEndpoint(models.Model):
 
     def wants(self, kind: str) -> bool:
         return not self.event_types or kind in self.event_types
+
+    @property
+    def is_robot(self) -> bool:
+        return self.kind != EndpointKind.STANDARD
 
 
 class DeliveryStatus(models.TextChoices):

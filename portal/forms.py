@@ -77,7 +77,22 @@ class InboxFilterForm(forms.Form):
         return data
 
 
-class CommentForm(forms.Form):
+class QualityConfirmable(forms.Form):
+    """A form of a text the buyer reads. After a warning of the reply check the form offers a
+    box to send it anyway (``confirmation_offer``); a post carrying the box keeps it."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.data and "confirm_warnings" in self.data:
+            self.confirmation_offer()
+
+    def confirmation_offer(self) -> None:
+        self.fields["confirm_warnings"] = forms.BooleanField(
+            label=_("Send it as it is"), required=False
+        )
+
+
+class CommentForm(QualityConfirmable):
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}))
     visibility = forms.ChoiceField(
         label=_("Who can read it"),
@@ -126,11 +141,11 @@ class DeclineForm(ActionForm):
     reason = _reason()
 
 
-class RequestInfoForm(ActionForm):
+class RequestInfoForm(ActionForm, QualityConfirmable):
     question = _reason(_("Question to the buyer"))
 
 
-class ResolveForm(ActionForm):
+class ResolveForm(ActionForm, QualityConfirmable):
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
     note = _reason(_("Note to the buyer"), required=False)
 

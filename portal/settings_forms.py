@@ -5,10 +5,12 @@ for the acting party only."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from integrations.addresses import AddressRefused, url_address_check
-from integrations.models import WebhookEndpoint
+from integrations.models import EndpointKind, WebhookEndpoint
+from integrations.robots import RobotSettingsInvalid, robot_event_choices, robot_settings_clean
 from tenants.models import ApiKeyScope, Membership, Party, PartyKind, Role
 from tenants.selectors import partner_qs_for_streamer
 from tickets.models import BusinessCalendar, RoutingRule, SlaPolicy, TicketCategory
@@ -53,11 +55,36 @@ class ApiKeyForm(forms.Form):
 
 
 class WebhookEndpointForm(forms.ModelForm):
+    """An integrator's endpoint, or a chat group robot (DingTalk, WeCom, Feishu/Lark): paste
+    the robot's webhook address and, for a signing robot, its secret."""
+
     url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
+    robot_secret = forms.CharField(
+        label=_("Robot signing secret"),
+        max_length=80,
+        required=False,
+        help_text=_("DingTalk (SEC…) or Feishu, if the robot signs; WeCom robots do not."),
+    )
+    event_types = forms.MultipleChoiceField(
+        label=_("Events"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Robots: none ticked means the alerts. Webhooks: none means every event."),
+    )
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["url", "description"]
+        fields = ["kind", "url", "description", "language", "event_types"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["event_types"].choices = robot_event_choices()
+        self.fields["kind"].required = False  # a form without it adds a standard webhook
+        self.fields["language"] = forms.ChoiceField(
+            label=_("Language"),
+            required=False,
+            choices=[("", _("Site default"))] + [(c, n) for c, n in settings.LANGUAGES],
+        )
 
     def clean_url(self):
         url = self.cleaned_data["url"]
@@ -66,6 +93,23 @@ class WebhookEndpointForm(forms.ModelForm):
         except AddressRefused as exc:
             raise forms.ValidationError(str(exc)) from exc
         return url
+
+    def clean(self):
+        data = super().clean()
+        data["kind"] = data.get("kind") or EndpointKind.STANDARD
+        try:
+            secret, types = robot_settings_clean(
+                data["kind"],
+                data.get("robot_secret") or None,
+                data.get("event_types") or [],
+            )
+        except RobotSettingsInvalid as exc:
+            self.add_error(exc.field, exc.message)
+            return data
+        data["event_types"] = types
+        if data["kind"] != EndpointKind.STANDARD:
+            self.instance.secret = secret or ""
+        return data
 
 
 def _partners_of(party: Party):

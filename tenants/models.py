@@ -7,7 +7,11 @@ import hmac
 import secrets
 
 from django.conf import settings
-from django.db import models
+from django.core.cache import cache
+from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -170,6 +174,17 @@ class ApiKeyScope(models.TextChoices):
     ADMIN = "party:admin", _("Manage products, rules, policies and webhooks")
 
 
+# How long authentication may answer from the cache's copy of a key, its party and platform.
+# Saving any of them drops the copy at once (on every server process when the cache is Redis,
+# as in production; on the saving process only with the in-memory cache); the lifetime bounds
+# what another process may miss meanwhile.
+API_KEY_CACHE_SECONDS = 10
+
+
+def _key_cache_name(prefix: str) -> str:
+    return f"tenants:api_key:{prefix}"
+
+
 def _key_digest(secret: str) -> str:
     # Keys carry 256 bits of randomness, so a keyed hash (no slow KDF) is enough and keeps
     # authentication to one indexed lookup plus a constant-time compare.
@@ -223,7 +238,14 @@ class ApiKey(models.Model):
             return None
         if marker != "ck":
             return None
-        key = cls.objects.select_related("party").filter(prefix=prefix).first()
+        # The cache saves a query per request; the digest is still compared every time.
+        key = cache.get(_key_cache_name(prefix))
+        if key is None:
+            key = (
+                cls.objects.select_related("party", "party__platform").filter(prefix=prefix).first()
+            )
+            if key is not None:
+                cache.set(_key_cache_name(prefix), key, API_KEY_CACHE_SECONDS)
         if key is None or key.revoked_at is not None or not key.party.is_active:
             return None
         if not hmac.compare_digest(key.digest, _key_digest(secret)):
@@ -240,3 +262,31 @@ class ApiKey(models.Model):
     def revoke(self) -> None:
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
+
+    def mark_used(self, when) -> None:
+        """Record ``last_used_at`` (the caller decides how often) in the row and the cache."""
+        ApiKey.objects.filter(pk=self.pk).update(last_used_at=when)
+        self.last_used_at = when
+        cache.set(_key_cache_name(self.prefix), self, API_KEY_CACHE_SECONDS)
+
+
+def _keys_forget(prefixes: list[str]) -> None:
+    # Now, and again after the commit: a request that read the old row in between must not
+    # leave it cached.
+    names = [_key_cache_name(prefix) for prefix in prefixes]
+    cache.delete_many(names)
+    transaction.on_commit(lambda: cache.delete_many(names))
+
+
+@receiver(post_save, sender=ApiKey)
+def _api_key_saved(sender, instance: ApiKey, **kwargs) -> None:
+    _keys_forget([instance.prefix])
+
+
+@receiver(post_save, sender=Party)
+def _party_saved(sender, instance: Party, **kwargs) -> None:
+    """A key's cached copy carries its party and that party's platform."""
+    prefixes = ApiKey.objects.filter(Q(party=instance) | Q(party__platform=instance)).values_list(
+        "prefix", flat=True
+    )
+    _keys_forget(list(prefixes))

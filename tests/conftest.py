@@ -12,10 +12,21 @@ from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
+from django.test import Client
 from django.utils import translation
+from rest_framework.test import APIClient
 
 from tenants.actors import Actor
-from tenants.models import Membership, Oversight, Partnership, Party, PartyKind, Role
+from tenants.models import (
+    ApiKey,
+    ApiKeyScope,
+    Membership,
+    Oversight,
+    Partnership,
+    Party,
+    PartyKind,
+    Role,
+)
 from tickets.models import Outcome, Ticket, TicketCategory
 from tickets.services import ticket_create, ticket_perform
 
@@ -195,3 +206,50 @@ def drive(cast: Cast, ticket: Ticket, state: str, *, streamer: Party | None = No
         ticket = ticket_perform(ticket=ticket, action=action, actor=actor, **args)
     assert ticket.state == state
     return ticket
+
+
+class KeyClients:
+    def __init__(self, cast) -> None:
+        self.cast = cast
+        self._clients: dict[tuple[str, tuple[str, ...]], APIClient] = {}
+
+    def __call__(self, slug: str, *scopes: str) -> APIClient:
+        scopes = scopes or tuple(s.value for s in ApiKeyScope)
+        if (slug, scopes) not in self._clients:
+            party = next(p for p in self._parties() if p.slug == slug)
+            _key, raw = ApiKey.issue(party=party, name=f"test {slug}", scopes=list(scopes))
+            client = APIClient()
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+            self._clients[(slug, scopes)] = client
+        return self._clients[(slug, scopes)]
+
+    def _parties(self):
+        c = self.cast
+        return [
+            c.platform,
+            c.weak_platform,
+            c.streamer,
+            c.weak_streamer,
+            c.brand,
+            c.other_brand,
+            c.merchant,
+            c.outsider,
+        ]
+
+
+@pytest.fixture
+def api(cast) -> KeyClients:
+    return KeyClients(cast)
+
+
+@pytest.fixture
+def login(cast):
+    """Portal clients signed in as a member of the cast, in English unless a test asks for
+    Chinese."""
+
+    def as_member(slug: str, role: str = "agent", language: str = "en") -> Client:
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        client.force_login(cast.user(slug, role))
+        return client
+
+    return as_member

@@ -15,6 +15,10 @@ class TicketError(Exception):
         self.field_errors = field_errors or {}
         super().__init__(self.message)
 
+    def on_refused(self) -> None:
+        """Called by the API's exception handler once the refused request's transactions have
+        rolled back: a refusal that must leave a trace (``quality.errors``) writes it here."""
+
 
 class TicketNotFound(TicketError):
     """Also raised for tickets that exist but are invisible to the caller (never 403)."""

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from tenants.models import Party
 
 from .errors import TicketNotFound
-from .models import Comment, Participant, Ticket, TicketEvent, Visibility
+from .models import Comment, Participant, Ticket, TicketCategory, TicketEvent, Visibility
 
 
 def buyer_token_digest(token: str) -> str:
@@ -61,6 +64,47 @@ def ticket_qs_for_buyer_lookup(*, order_number: str, phone_last4: str) -> QueryS
         .select_related("category")
         .order_by("-created_at")
     )
+
+
+def participant_party_ids(tickets: Iterable[Ticket]) -> dict[int, set[int]]:
+    """The ids of the parties taking part in each ticket, by ticket id. A ticket the services
+    have just created carries its participants (``participants`` prefetched), so pushing,
+    notifying and answering about it reads nothing; one query for the others."""
+    found: dict[int, set[int]] = defaultdict(set)
+    missing = []
+    for ticket in tickets:
+        held = getattr(ticket, "_prefetched_objects_cache", {}).get("participants")
+        if held is None:
+            missing.append(ticket.pk)
+        else:
+            found[ticket.pk] = {participant.party_id for participant in held}
+    if missing:
+        rows = Participant.objects.filter(ticket_id__in=missing)
+        for ticket_id, party_id in rows.values_list("ticket_id", "party_id"):
+            found[ticket_id].add(party_id)
+    return found
+
+
+_PARTY_RELATIONS = ("platform", "originator", "brand", "merchant", "handler", "custody_party")
+
+
+def ticket_relations_load(tickets: list[Ticket]) -> None:
+    """Attach the parties, category and assignee that ``ticket_for_party`` reads to a page of
+    tickets: one query per related table for the whole page. Joining the eight relations into
+    the page query instead cost PostgreSQL 50-80 ms of planning per page, at any table size."""
+    party_ids = {
+        getattr(ticket, f"{name}_id") for ticket in tickets for name in _PARTY_RELATIONS
+    } - {None}
+    parties = Party.objects.in_bulk(party_ids) if party_ids else {}
+    categories = TicketCategory.objects.in_bulk({ticket.category_id for ticket in tickets})
+    assignee_ids = {ticket.assignee_id for ticket in tickets} - {None}
+    people = get_user_model().objects.in_bulk(assignee_ids) if assignee_ids else {}
+    for ticket in tickets:
+        for name in _PARTY_RELATIONS:
+            party_id = getattr(ticket, f"{name}_id")
+            setattr(ticket, name, parties[party_id] if party_id is not None else None)
+        ticket.category = categories[ticket.category_id]
+        ticket.assignee = people[ticket.assignee_id] if ticket.assignee_id else None
 
 
 def party_can_see_ticket(party: Party, ticket: Ticket, participant_party_ids) -> bool:

@@ -19,11 +19,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenants.actors import Actor
-from tenants.models import Membership, Role
+from tenants.models import Membership, Party, Role
 
 from . import deadlines, sla
 from .errors import TicketError
-from .models import BreachAction, Custody, Priority, Ticket, TicketEvent, Visibility
+from .models import (
+    BreachAction,
+    Custody,
+    Priority,
+    SlaPolicy,
+    Ticket,
+    TicketEvent,
+    Visibility,
+)
 from .services.custody import _auto_assign
 from .services.events import _Change, _event_build
 from .services.transitions import _perform_locked
@@ -201,30 +209,53 @@ class _Batch:
 
 def _rows_update(model, rows: list, names: list[str]) -> None:
     """Save ``names`` of many rows in one statement. On PostgreSQL an ``UPDATE … FROM
-    unnest(…)`` with one array parameter per column: Django's ``bulk_update`` builds one CASE per
-    column whose cost grows with the square of the batch (measured: 1.3 s for 500 rows), and a
-    ``VALUES`` list of thousands of placeholders spent most of a sweep in the driver's query
-    parsing (0.8 of 1.8 s for 5,000 rows)."""
+    unnest(…)`` with one array parameter per column that differs between the rows, and a plain
+    value for a column they all share (``updated_at``, a warning's ``warned_at``, an unchanged
+    flag): Django's ``bulk_update`` builds one CASE per column whose cost grows with the square
+    of the batch (measured: 1.3 s for 500 rows), a ``VALUES`` list of thousands of placeholders
+    spent most of a sweep in the driver's query parsing (0.8 of 1.8 s for 5,000 rows), and the
+    driver writes each array element in Python."""
     if not rows:
         return
     if connection.vendor != "postgresql":
         model.objects.bulk_update(rows, names)
         return
-    fields = [model._meta.pk] + [model._meta.get_field(name) for name in names]
-    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
-    params = [
-        [field.get_db_prep_save(getattr(row, field.attname), connection) for row in rows]
-        for field in fields
+    values = {
+        field: [field.get_db_prep_save(getattr(row, field.attname), connection) for row in rows]
+        for field in [model._meta.pk] + [model._meta.get_field(name) for name in names]
+    }
+    shared = [
+        field
+        for field, column in values.items()
+        if not field.primary_key and all(value == column[0] for value in column)
     ]
-    columns = ", ".join(field.column for field in fields)
-    assignments = ", ".join(f"{field.column} = v.{field.column}" for field in fields[1:])
+    varying = [field for field in values if field not in shared]
+    assignments = [f"{field.column} = %s" for field in shared] + [
+        f"{field.column} = v.{field.column}" for field in varying if not field.primary_key
+    ]
+    arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in varying)
+    columns = ", ".join(field.column for field in varying)
     table, pk = model._meta.db_table, model._meta.pk.column
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS v({columns})"  # noqa: S608
-            f" WHERE {table}.{pk} = v.{pk}",
-            params,
+            f"UPDATE {table} SET {', '.join(assignments)}"  # noqa: S608
+            f" FROM unnest({arrays}) AS v({columns}) WHERE {table}.{pk} = v.{pk}",
+            [values[field][0] for field in shared] + [values[field] for field in varying],
         )
+
+
+def _open_periods(ticket_ids: list[int]) -> dict[int, Custody]:
+    """The open custody period of each ticket, by ticket id, with its party and policy. The few
+    parties and policies are read once and shared: joining them built two more models per row."""
+    periods = list(Custody.objects.filter(ticket_id__in=ticket_ids, ended_at__isnull=True))
+    parties = Party.objects.in_bulk({p.party_id for p in periods if p.party_id is not None})
+    policies = SlaPolicy.objects.in_bulk(
+        {p.sla_policy_id for p in periods if p.sla_policy_id is not None}
+    )
+    for period in periods:
+        period.party = parties.get(period.party_id)
+        period.sla_policy = policies.get(period.sla_policy_id)
+    return {period.ticket_id: period for period in periods}
 
 
 def _sweep_batch(now: datetime, batch_size: int, report: SweepReport) -> int:
@@ -232,12 +263,7 @@ def _sweep_batch(now: datetime, batch_size: int, report: SweepReport) -> int:
         tickets = list(due_tickets(now, batch_size))
         if not tickets:
             return 0
-        periods = {
-            period.ticket_id: period
-            for period in Custody.objects.filter(
-                ticket_id__in=[t.pk for t in tickets], ended_at__isnull=True
-            ).select_related("party", "sla_policy")
-        }
+        periods = _open_periods([t.pk for t in tickets])
         batch = _Batch(now, report)
         for ticket in tickets:
             batch.handle(ticket, periods.get(ticket.pk))

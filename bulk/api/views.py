@@ -73,7 +73,9 @@ class BulkJobListCreate(PartyAPIView):
         description=(
             "`kind=import`: multipart with `file` (CSV/XLSX) and optional `category`. "
             "`kind=transition`: `action`, `args` and either `references`, a `file` with a "
-            "`reference` column, or `filters`. `kind=export`: `filters` and `format`. The job "
+            "`reference` column, or `filters`; `action=comment` sends one message to each ticket "
+            "(`args`: `body`, `visibility`, optional `confirm_warnings`), checked like a single "
+            "reply. `kind=export`: `filters` and `format`. The job "
             "runs in the background; poll it or watch `bulk.progress` on `/ws/party/`."
         ),
         request=BulkJobCreateSerializer,

@@ -6,3 +6,4 @@ from .celery import *  # noqa: F403
 from .channels import *  # noqa: F403
 from .drf import *  # noqa: F403
 from .integrations import *  # noqa: F403
+from .notifications import *  # noqa: F403

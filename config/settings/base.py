@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "attachments",
     "bulk",
     "campaigns",
+    "insight",
+    "notifications",
+    "quality",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.bell",
             ],
         },
     },
@@ -141,3 +145,7 @@ COLLAB_PUBLIC_BASE_URL = env("COLLAB_PUBLIC_BASE_URL", default="http://127.0.0.1
 # often the sweeper looks for due deadlines (the detection delay is at most about this).
 COLLAB_CONFIRM_WINDOW_HOURS = env.int("COLLAB_CONFIRM_WINDOW_HOURS", default=72)
 COLLAB_SLA_SWEEP_SECONDS = env.float("COLLAB_SLA_SWEEP_SECONDS", default=2.0)
+# Insight rollups (insight/rollups.py): how often the job folds new events in and pushes live
+# top issues, and how old an event must be before it is read (transactions commit out of id order).
+COLLAB_INSIGHT_REFRESH_SECONDS = env.float("COLLAB_INSIGHT_REFRESH_SECONDS", default=10.0)
+COLLAB_INSIGHT_SETTLE_SECONDS = env.float("COLLAB_INSIGHT_SETTLE_SECONDS", default=10.0)

@@ -37,5 +37,8 @@ SPECTACULAR_SETTINGS = {
         "BuyerStepEnum": "tickets.workflow.BuyerStep",
         "PriorityEnum": "tickets.models.Priority",
         "ChannelEnum": "tickets.models.Channel",
+        "WebhookEndpointKindEnum": "integrations.models.EndpointKind",
+        "BulkJobKindEnum": "bulk.models.BulkKind",
+        "NotificationKindEnum": "notifications.models.NotificationKind",
     },
 }

@@ -52,6 +52,7 @@ def exception_handler(exc, context) -> Response | None:
     if isinstance(exc, TicketError):
         extra = {"current_state": exc.current_state} if isinstance(exc, TicketConflict) else {}
         set_rollback()
+        exc.on_refused()
         return Response(
             error_body(
                 exc.code,

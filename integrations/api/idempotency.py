@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import APIException, ValidationError
@@ -78,17 +78,32 @@ def _fingerprint(request) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def _lock_or_refuse(scope: str, method: str, path: str, key: str) -> None:
-    """On PostgreSQL, a transaction-scoped advisory lock marks the key as in flight: a second
-    request with the same key sees it taken and gets 409 at once instead of waiting."""
+class _RecordedMeanwhile(Exception):
+    """The first request with the key committed its record after this one looked."""
+
+
+def _claim(scope: str, method: str, path: str, key: str) -> IdempotencyRecord | None:
+    """Mark the key as in flight and return its stored record, if any.
+
+    On PostgreSQL one statement takes a transaction-scoped advisory lock and reads the record:
+    a second request with the same key finds the lock taken and gets 409 at once instead of
+    waiting. Its snapshot predates the lock, so a first request committing in between is not
+    seen; the record's unique constraint then stops the duplicate (``_RecordedMeanwhile``)."""
+    lookup = {"scope": scope, "method": method, "path": path, "key": key}
     if connection.vendor != "postgresql":
-        return  # SQLite runs one writer at a time: the second request waits, then replays
+        # SQLite runs one writer at a time: the second request waits, then replays.
+        return IdempotencyRecord.objects.filter(**lookup).first()
     ident = hashlib.sha256(f"{scope}\0{method}\0{path}\0{key}".encode()).digest()
     lock_id = int.from_bytes(ident[:8], "big", signed=True)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [lock_id])
-        if not cursor.fetchone()[0]:
-            raise IdempotencyInFlight()
+    table = IdempotencyRecord._meta.db_table
+    (row,) = IdempotencyRecord.objects.raw(
+        "SELECT r.*, pg_try_advisory_xact_lock(%s) AS locked FROM (SELECT 1) AS one "  # noqa: S608
+        f"LEFT JOIN {table} r ON r.scope = %s AND r.method = %s AND r.path = %s AND r.key = %s",
+        [lock_id, scope, method, path, key],
+    )
+    if not row.locked:
+        raise IdempotencyInFlight()
+    return row if row.pk is not None else None
 
 
 def idempotent(request, scope: str, effect: Callable[[], Response]) -> Response:
@@ -97,13 +112,20 @@ def idempotent(request, scope: str, effect: Callable[[], Response]) -> Response:
     if raw is None:
         return effect()
     key = _key_parse(raw)
-    method, path = request.method, request.path
     fingerprint = _fingerprint(request)
+    try:
+        return _once(request, scope, key, fingerprint, effect)
+    except _RecordedMeanwhile:
+        # Ours rolled back; the record is visible now: replay it (or 422).
+        return _once(request, scope, key, fingerprint, effect)
+
+
+def _once(
+    request, scope: str, key: str, fingerprint: str, effect: Callable[[], Response]
+) -> Response:
+    method, path = request.method, request.path
     with transaction.atomic():
-        _lock_or_refuse(scope, method, path, key)
-        record = IdempotencyRecord.objects.filter(
-            scope=scope, method=method, path=path, key=key
-        ).first()
+        record = _claim(scope, method, path, key)
         if record is not None and record.created_at < timezone.now() - TTL:
             record.delete()  # expired: the key may be used afresh
             record = None
@@ -117,13 +139,16 @@ def idempotent(request, scope: str, effect: Callable[[], Response]) -> Response:
             )
         response = effect()
         if 200 <= response.status_code < 300:
-            IdempotencyRecord.objects.create(
-                scope=scope,
-                method=method,
-                path=path,
-                key=key,
-                fingerprint=fingerprint,
-                status_code=response.status_code,
-                response_body=response.data,
-            )
+            try:
+                IdempotencyRecord.objects.create(
+                    scope=scope,
+                    method=method,
+                    path=path,
+                    key=key,
+                    fingerprint=fingerprint,
+                    status_code=response.status_code,
+                    response_body=response.data,
+                )
+            except IntegrityError as exc:
+                raise _RecordedMeanwhile from exc
         return response

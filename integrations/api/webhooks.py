@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from integrations.addresses import AddressRefused, url_address_check
 from integrations.delivery import delivery_redeliver
-from integrations.models import WebhookDelivery, WebhookEndpoint
+from integrations.models import EndpointKind, WebhookDelivery, WebhookEndpoint
+from integrations.robots import RobotSettingsInvalid, robot_settings_clean
 from integrations.worker import kick
 from tickets.api.shapes import ErrorShape
 
@@ -27,11 +30,34 @@ _ERRORS = {
 class EndpointSerializer(serializers.ModelSerializer):
     class Meta:
         model = WebhookEndpoint
-        fields = ["id", "url", "description", "event_types", "is_active", "disabled_reason"]
+        fields = [
+            "id",
+            "kind",
+            "url",
+            "description",
+            "event_types",
+            "language",
+            "is_active",
+            "disabled_reason",
+            "robot_secret",
+        ]
         read_only_fields = ["id", "disabled_reason"]
 
     event_types = serializers.ListField(
         child=serializers.CharField(max_length=40), required=False, max_length=50
+    )
+    language = serializers.ChoiceField(
+        choices=[("", "")] + [(code, code) for code, _name in settings.LANGUAGES],
+        required=False,
+        help_text="Robots: the language of their messages; empty means the site default.",
+    )
+    robot_secret = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=80,
+        write_only=True,
+        help_text="DingTalk and Feishu robots: the signing secret the chat tool shows (DingTalk "
+        "`SEC…`); leave it out if the robot does not sign. Never returned.",
     )
 
     def validate_url(self, value: str) -> str:
@@ -41,11 +67,34 @@ class EndpointSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(str(exc)) from exc
         return value
 
+    def validate(self, attrs: dict) -> dict:
+        kind = attrs.get("kind", self.instance.kind if self.instance else EndpointKind.STANDARD)
+        if self.instance is not None and kind != self.instance.kind:
+            raise serializers.ValidationError({"kind": [_("The kind cannot be changed.")]})
+        types = attrs.get("event_types", [] if self.instance is None else None)
+        try:
+            secret, types = robot_settings_clean(kind, attrs.pop("robot_secret", None), types)
+        except RobotSettingsInvalid as exc:
+            raise serializers.ValidationError({exc.field: [exc.message]}) from exc
+        if types is not None:
+            attrs["event_types"] = types
+        if kind != EndpointKind.STANDARD and (secret is not None or self.instance is None):
+            attrs["secret"] = secret or ""
+        return attrs
+
 
 class EndpointCreatedSerializer(EndpointSerializer):
+    """A standard endpoint's generated secret is shown once, here; a robot's is never shown."""
+
     class Meta(EndpointSerializer.Meta):
         fields = [*EndpointSerializer.Meta.fields, "secret"]
         read_only_fields = [*EndpointSerializer.Meta.read_only_fields, "secret"]
+
+    secret = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_secret(self, endpoint: WebhookEndpoint) -> str | None:
+        return None if endpoint.is_robot else endpoint.secret
 
 
 class DeliverySerializer(serializers.ModelSerializer):
@@ -90,7 +139,11 @@ class EndpointListCreate(_AdminView):
     @extend_schema(
         operation_id="webhook_endpoints_create",
         summary="Add a webhook endpoint",
-        description="The response carries the signing `secret` (Standard Webhooks, `whsec_…`).",
+        description="`kind` `standard` (default): the response carries the signing `secret` "
+        "(Standard Webhooks, `whsec_…`). `dingtalk`, `wecom`, `feishu`: a chat group robot; "
+        "its URL is the robot's webhook address, `robot_secret` the tool's signing secret, "
+        "and it gets a translated message in the tool's format (empty `event_types`: alerts "
+        "only).",
         request=EndpointSerializer,
         responses={201: EndpointCreatedSerializer, **_ERRORS},
         tags=["webhooks"],

@@ -43,6 +43,7 @@ OWNED = {
 def _tabs(party) -> list[tuple[str, str]]:
     tabs = [("members", _("Members")), ("keys", _("API keys")), ("webhooks", _("Webhooks"))]
     tabs += [(slug, str(spec[2])) for slug, spec in OWNED.items() if party.kind in spec[3]]
+    tabs.append(("quality", _("Reply quality")))  # the quality app's phrase list
     return tabs
 
 

@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from quality.errors import QualityConfirmationRequired
 from tickets.errors import (
     TicketConflict,
     TicketError,
@@ -104,6 +105,8 @@ def _refused(request, ticket, name, form, error: TicketError) -> HttpResponse:
         messages.error(request, error.message)
     else:
         errors_apply(form, error)
+    if isinstance(error, QualityConfirmationRequired):
+        form.confirmation_offer()
     fresh = ticket_for_request(request, ticket.reference)
     return portal_render(
         request,

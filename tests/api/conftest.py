@@ -1,12 +1,10 @@
-"""API clients holding a key of each party of the shared cast."""
+"""API tests: webhooks sent by the test itself, fresh rate limits, and a ticket body to create
+(the `api` fixture of key-holding clients is in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
-from rest_framework.test import APIClient
-
-from tenants.models import ApiKey, ApiKeyScope
 
 
 @pytest.fixture(autouse=True)
@@ -20,40 +18,6 @@ def _webhooks_sent_by_the_test(settings) -> None:
 def _fresh_rate_limits() -> None:
     # Throttle counters live in the cache, which outlives a test.
     cache.clear()
-
-
-class KeyClients:
-    def __init__(self, cast) -> None:
-        self.cast = cast
-        self._clients: dict[tuple[str, tuple[str, ...]], APIClient] = {}
-
-    def __call__(self, slug: str, *scopes: str) -> APIClient:
-        scopes = scopes or tuple(s.value for s in ApiKeyScope)
-        if (slug, scopes) not in self._clients:
-            party = next(p for p in self._parties() if p.slug == slug)
-            _key, raw = ApiKey.issue(party=party, name=f"test {slug}", scopes=list(scopes))
-            client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
-            self._clients[(slug, scopes)] = client
-        return self._clients[(slug, scopes)]
-
-    def _parties(self):
-        c = self.cast
-        return [
-            c.platform,
-            c.weak_platform,
-            c.streamer,
-            c.weak_streamer,
-            c.brand,
-            c.other_brand,
-            c.merchant,
-            c.outsider,
-        ]
-
-
-@pytest.fixture
-def api(cast) -> KeyClients:
-    return KeyClients(cast)
 
 
 CREATE_BODY = {

@@ -25,7 +25,8 @@ class Received:
 class Receiver:
     server: ThreadingHTTPServer
     received: list[Received] = field(default_factory=list)
-    # Scripted answers, consumed in order; when empty the receiver answers 204.
+    # Scripted answers, consumed in order; when empty the receiver answers 204. ``path``
+    # keeps the query string (DingTalk signs there).
     answers: deque = field(default_factory=deque)
 
     @property
@@ -43,12 +44,15 @@ def receiver_start(port: int = 0) -> Receiver:
             receiver.received.append(
                 Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             )
-            status, headers = receiver.answers.popleft() if receiver.answers else (204, {})
+            answer = receiver.answers.popleft() if receiver.answers else (204, {})
+            # (status, headers) or (status, headers, body): chat robots answer 200 with JSON.
+            status, headers, body = (*answer, b"")[:3]
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", "0")
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
+            self.wfile.write(body)
 
         def log_message(self, *args) -> None:
             pass

@@ -81,10 +81,11 @@ def test_failed_requests_are_not_stored_so_a_fixed_retry_runs(api):
 @requires_postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_concurrent_request_with_the_same_key_gets_409(api):
-    """Request A takes the key, then waits on a row lock the test holds; B with the same key
-    arrives meanwhile and is refused at once; A finishes; C replays A."""
+    """Request A takes the key, then waits to insert its ticket while the test holds the
+    tickets table in SHARE mode; B with the same key arrives meanwhile and is refused at once;
+    A finishes; C replays A."""
     client = api("lucy-live")
-    _post(client, "warm-up")  # creates today's reference counter row
+    _post(client, "warm-up")
     settings = connection.settings_dict
     blocker = psycopg.connect(
         host=settings["HOST"],
@@ -93,11 +94,14 @@ def test_a_concurrent_request_with_the_same_key_gets_409(api):
         dbname=settings["NAME"],
         autocommit=False,
     )
-    blocker.execute("SELECT * FROM tickets_referencecounter FOR UPDATE")
+    blocker.execute("LOCK TABLE tickets_ticket IN SHARE MODE")
     results = {}
 
     def request_a():
-        results["a"] = _post(client, "busy")
+        try:
+            results["a"] = _post(client, "busy")
+        finally:
+            connection.close()  # this thread's own connection, so the test database can drop
 
     thread = threading.Thread(target=request_a)
     thread.start()
@@ -108,11 +112,15 @@ def test_a_concurrent_request_with_the_same_key_gets_409(api):
         dbname=settings["NAME"],
         autocommit=True,
     )
-    while not watcher.execute(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-        "AND datname = current_database()"
-    ).fetchone()[0]:
+    while (
+        thread.is_alive()
+        and not watcher.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND datname = current_database()"
+        ).fetchone()[0]
+    ):
         thread.join(timeout=0.01)  # wait until A is blocked inside its transaction
+    assert thread.is_alive(), "request A finished without waiting on the held lock"
     b = _post(client, "busy")
     blocker.rollback()
     thread.join()

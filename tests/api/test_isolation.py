@@ -39,7 +39,9 @@ def _api_routes() -> list[tuple[str, object]]:
     return found
 
 
-ROUTES = _api_routes()
+# Person-scoped routes (``session_only``: a person's notifications) refuse every API key with
+# 403; their isolation between people is tested in tests/notifications/test_api.py.
+ROUTES = [(route, view) for route, view in _api_routes() if not getattr(view, "session_only", 0)]
 METHODS = ("get", "post", "patch", "put", "delete")
 # Parties that may not see the victim ticket (streamer → brand; platform "starmall" is strong).
 STRANGERS = ["quietmall", "quiet-live", "glow-lab", "swift-ship", "stranger-brand"]

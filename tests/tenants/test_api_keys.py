@@ -74,6 +74,33 @@ def test_key_of_an_inactive_party_is_refused(cast, issued):
     assert ApiKey.authenticate(raw) is None
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda key, cast: key.revoke(), id="revoked"),
+        pytest.param(
+            lambda key, cast: (
+                setattr(cast.brand, "is_active", False)
+                or cast.brand.save(update_fields=["is_active"])
+            ),
+            id="party-deactivated",
+        ),
+        pytest.param(
+            lambda key, cast: ApiKey.objects.get(pk=key.pk).revoke(), id="revoked-elsewhere"
+        ),
+    ],
+)
+def test_a_key_in_use_is_refused_at_once_after_a_change(client, cast, issued, change):
+    """Authentication answers from a cached copy of the key; saving the key or its party drops
+    the copy, so the next request is refused."""
+    key, raw = issued
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    assert client.get("/api/v1/tickets/", **auth).status_code == 200
+    assert client.get("/api/v1/tickets/", **auth).status_code == 200  # from the cache
+    change(key, cast)
+    assert client.get("/api/v1/tickets/", **auth).status_code == 401
+
+
 def test_read_only_key_may_not_act(cast):
     key, _raw = ApiKey.issue(party=cast.brand, name="BI", scopes=[ApiKeyScope.READ])
     assert Actor.for_api_key(key).can_act is False

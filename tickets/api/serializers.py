@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from integrations.api.pagination import PageQuery
+from quality.checks import BUYER_TEXT_OF_ACTION
 from tenants.models import Party, PartyKind
 from tickets.models import Channel, Outcome, Priority, TicketCategory, Visibility
 from tickets.workflow import ACTIONS, State
@@ -73,9 +74,20 @@ class EventListQuery(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=500, default=200)
 
 
+def _confirm_warnings_field() -> serializers.BooleanField:
+    return serializers.BooleanField(
+        default=False,
+        help_text=_(
+            "Send a buyer-visible text even though it contains a warning-level phrase of your "
+            "party's or your platform's list (otherwise 422 `quality_confirmation_required`)."
+        ),
+    )
+
+
 class CommentCreateSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=10_000)
     visibility = serializers.ChoiceField(choices=Visibility.choices, default=Visibility.PARTIES)
+    confirm_warnings = _confirm_warnings_field()
 
 
 def _action_field(name: str, required: bool) -> serializers.Field:
@@ -93,5 +105,7 @@ def action_serializer(action: str) -> type[serializers.Serializer]:
     spec = ACTIONS[action]
     fields = {name: _action_field(name, True) for name in spec.required}
     fields |= {name: _action_field(name, False) for name in spec.optional}
+    if action in BUYER_TEXT_OF_ACTION:
+        fields["confirm_warnings"] = _confirm_warnings_field()
     title = "".join(part.title() for part in action.split("_"))
     return type(f"{title}ActionSerializer", (serializers.Serializer,), fields)

@@ -21,6 +21,7 @@ from tickets.selectors import (
     event_qs_for_party,
     ticket_get_for_party,
     ticket_qs_for_party,
+    ticket_relations_load,
 )
 from tickets.services import (
     allowed_actions,
@@ -38,17 +39,6 @@ from .serializers import (
     TicketCreateSerializer,
     TicketListQuery,
     action_serializer,
-)
-
-_RELATED = (
-    "category",
-    "platform",
-    "originator",
-    "brand",
-    "merchant",
-    "handler",
-    "custody_party",
-    "assignee",
 )
 
 
@@ -71,7 +61,11 @@ WRITE_ERRORS = {
         "Idempotency-Key is still in flight. `current_state` tells the state.",
         shapes.ConflictShape,
     ),
-    422: _err("Idempotency-Key reused with a different body."),
+    422: _err(
+        "Idempotency-Key reused with a different body; or a text the buyer would read contains "
+        "a listed phrase: `quality_blocked` (reword it) or `quality_confirmation_required` "
+        "(reword it, or send again with `confirm_warnings: true`); the message names the phrase."
+    ),
 }
 
 
@@ -88,7 +82,7 @@ class TicketListCreate(PartyAPIView):
         query = TicketListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        qs = ticket_qs_for_party(self.party()).select_related(*_RELATED)
+        qs = ticket_qs_for_party(self.party())
         filters = {
             "state": "state",
             "category": "category__code",
@@ -113,6 +107,7 @@ class TicketListCreate(PartyAPIView):
             )
         party = self.party()
         rows, following = keyset_page(qs, cursor=params.get("cursor"), size=params["page_size"])
+        ticket_relations_load(rows)
         return Response(
             {"results": [ticket_for_party(t, party) for t in rows], "next_cursor": following}
         )

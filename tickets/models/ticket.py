@@ -85,7 +85,9 @@ class TicketCategory(models.Model):
 
 
 class ReferenceCounter(models.Model):
-    """Per-day counter behind ``AS-YYYYMMDD-NNNNNN``; incremented under a row lock."""
+    """Per-day row behind ``AS-YYYYMMDD-NNNNNN``. On PostgreSQL ``last`` is the reference
+    sequence's value before the day's first reference (numbers are drawn from the sequence
+    without a lock); on SQLite it is the day's last number, incremented in the transaction."""
 
     day = models.DateField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
@@ -99,7 +101,11 @@ class ReferenceCounter(models.Model):
 
 
 class Ticket(FSMModelMixin, models.Model):
-    reference = models.CharField(_("reference"), max_length=24, unique=True, editable=False)
+    # Unique through Meta.constraints, not ``unique=True``: that would add a second,
+    # ``varchar_pattern_ops`` index for LIKE queries that no query makes.
+    reference = models.CharField(_("reference"), max_length=24, editable=False)
+    # Foreign keys leading a composite index in Meta.indexes get no index of their own: every
+    # index is written by each INSERT and each sweep's UPDATE (tickets 0005).
     platform = models.ForeignKey(
         Party,
         verbose_name=_("platform"),
@@ -107,9 +113,14 @@ class Ticket(FSMModelMixin, models.Model):
         null=True,
         blank=True,
         related_name="platform_tickets",
+        db_index=False,
     )
     originator = models.ForeignKey(
-        Party, verbose_name=_("originator"), on_delete=models.PROTECT, related_name="+"
+        Party,
+        verbose_name=_("originator"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     category = models.ForeignKey(
         TicketCategory, verbose_name=_("category"), on_delete=models.PROTECT
@@ -123,7 +134,8 @@ class Ticket(FSMModelMixin, models.Model):
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"), blank=True)
 
-    order_number = models.CharField(_("order number"), max_length=64, blank=True, db_index=True)
+    # Indexed as the first column of ``ticket_order_phone``.
+    order_number = models.CharField(_("order number"), max_length=64, blank=True)
     sku = models.CharField(_("SKU"), max_length=64, blank=True)
     product_name = models.CharField(_("product"), max_length=200, blank=True)
     brand = models.ForeignKey(
@@ -159,7 +171,7 @@ class Ticket(FSMModelMixin, models.Model):
         help_text=_("PIPL Art. 23: without it every other company sees masked data."),
     )
     form_data = models.JSONField(_("form data"), default=dict, blank=True)
-    buyer_token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    buyer_token_hash = models.CharField(max_length=64, editable=False)  # unique: Meta
 
     state = FSMField(_("state"), default=State.NEW, choices=State.choices, protected=True)
     handler = models.ForeignKey(
@@ -179,6 +191,7 @@ class Ticket(FSMModelMixin, models.Model):
         blank=True,
         related_name="+",
         help_text=_("Who holds the ball now; empty while the buyer does or the ticket is done."),
+        db_index=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -224,6 +237,10 @@ class Ticket(FSMModelMixin, models.Model):
             models.Index(fields=["originator", "state"], name="ticket_originator_state"),
             models.Index(fields=["platform", "state"], name="ticket_platform_state"),
             models.Index(fields=["order_number", "buyer_phone_last4"], name="ticket_order_phone"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["reference"], name="ticket_unique_reference"),
+            models.UniqueConstraint(fields=["buyer_token_hash"], name="ticket_unique_token_hash"),
         ]
 
     def __str__(self) -> str:
@@ -313,8 +330,13 @@ class Ticket(FSMModelMixin, models.Model):
 
 
 class Participant(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="participants")
-    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="participations")
+    # Both keys lead an index of Meta (participant_unique, participant_party_ticket).
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="participants", db_index=False
+    )
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="participations", db_index=False
+    )
     role = models.CharField(_("role"), max_length=16, choices=ParticipantRole.choices)
     joined_at = models.DateTimeField(_("joined"), auto_now_add=True)
 
@@ -338,8 +360,13 @@ class Custody(models.Model):
     """
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="custodies")
-    party = models.ForeignKey(
-        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="custodies"
+    party = models.ForeignKey(  # indexed first in custody_party_started
+        Party,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="custodies",
+        db_index=False,
     )
     state = models.CharField(_("state on entry"), max_length=16, choices=State.choices)
     started_at = models.DateTimeField(_("started"))
@@ -385,7 +412,10 @@ class ActorKindField(models.TextChoices):
 class TicketEvent(models.Model):
     """Append-only: the source for timelines, live pushes, webhooks and metrics."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    # Indexed first in event_unique_seq.
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     seq = models.PositiveIntegerField(_("sequence"))
     kind = models.CharField(_("kind"), max_length=40)
     actor_kind = models.CharField(_("actor"), max_length=8, choices=ActorKindField.choices)

@@ -40,12 +40,52 @@ from ..workflow import State
 from .custody import _auto_assign
 from .events import _Change, _event_build
 
+# The sequence behind references on PostgreSQL (migration 0006); its ``nextval`` takes no lock
+# that lasts until commit, unlike an UPDATE of the day's counter row.
+_REFERENCE_SEQUENCE = "tickets_reference_seq"
+
 
 def _references_next(count: int) -> list[str]:
-    """``count`` consecutive ``AS-YYYYMMDD-NNNNNN`` references. The counter row is updated in
-    place, so concurrent creators queue on its row lock for the rest of their transaction and
-    never draw the same number."""
+    """``count`` new ``AS-YYYYMMDD-NNNNNN`` references, ascending and unique for the day.
+
+    On PostgreSQL the numbers come from a sequence, minus the day's base (the sequence's value
+    before the day's first reference, stored in the day's counter row once): concurrent
+    creators never wait for each other, and numbers are consecutive unless a create rolled back
+    (a gap, as with any sequence; references are unique, not gapless). SQLite runs one writer at
+    a time, so there the day's counter row is simply incremented in the transaction."""
     day = timezone.localdate()
+    if connection.vendor == "postgresql":
+        numbers = _references_drawn(day, count)
+    else:
+        numbers = _references_counted(day, count)
+    return [f"AS-{day:%Y%m%d}-{n:06d}" for n in numbers]
+
+
+def _references_drawn(day, count: int) -> list[int]:
+    table = ReferenceCounter._meta.db_table
+    with connection.cursor() as cursor:
+        for _attempt in range(2):
+            cursor.execute(
+                f"SELECT nextval('{_REFERENCE_SEQUENCE}') - c.last FROM {table} c "  # noqa: S608
+                "CROSS JOIN generate_series(1, %s) WHERE c.day = %s",
+                [count, day],
+            )
+            numbers = sorted(row[0] for row in cursor.fetchall())
+            if numbers:
+                return numbers
+            # The day's first reference: its base is the last value handed out so far, so
+            # every later nextval gives a number >= 1. A concurrent first creator waits here
+            # for ours to commit, then finds the row.
+            cursor.execute(
+                f"INSERT INTO {table} (day, last) "  # noqa: S608
+                "SELECT %s, CASE WHEN is_called THEN last_value ELSE last_value - 1 END "
+                f"FROM {_REFERENCE_SEQUENCE} ON CONFLICT (day) DO NOTHING",
+                [day],
+            )
+    raise RuntimeError("reference counter unavailable")
+
+
+def _references_counted(day, count: int) -> list[int]:
     table = ReferenceCounter._meta.db_table
     for _attempt in range(2):
         with connection.cursor() as cursor:
@@ -62,7 +102,7 @@ def _references_next(count: int) -> list[str]:
                 last = count
             except IntegrityError:
                 continue  # another creator inserted today's row first; increment it instead
-        return [f"AS-{day:%Y%m%d}-{n:06d}" for n in range(last - count + 1, last + 1)]
+        return list(range(last - count + 1, last + 1))
     raise RuntimeError("reference counter unavailable")
 
 
@@ -113,7 +153,10 @@ def ticket_create(
         "buyer_token": buyer_token,
     }
     _ticket_check(actor, originator, request)
-    with transaction.atomic():
+    # Inside a caller's transaction (the API's idempotency record) no savepoint of its own:
+    # an error here fails that whole transaction, and callers that go on after one (the bulk
+    # runner) open their own atomic block.
+    with transaction.atomic(savepoint=False):
         (built,) = _tickets_save(actor, originator, [request])
     return built
 
@@ -206,9 +249,20 @@ def _tickets_save(
     events = [event for new in built for event in new.events]
     TicketEvent.objects.bulk_create(events)
     Participant.objects.bulk_create([p for new in built for p in new.participants])
+    for new in built:
+        _participants_hold(new.ticket, new.participants)
     Custody.objects.bulk_create([period for new in built for period in new.periods])
     _Change(events).publish_on_commit()
     return [(new.ticket, new.token) for new in built]
+
+
+def _participants_hold(ticket: Ticket, participants: list[Participant]) -> None:
+    """Keep the new ticket's participants on it as if prefetched: the outbox, notifications,
+    the live push and ``allowed_actions`` then ask nothing more about them."""
+    held = ticket.participants.all()
+    held._result_cache = participants
+    held._prefetch_done = True
+    ticket._prefetched_objects_cache = {"participants": held}
 
 
 def _ticket_build(

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 
 from collab.broadcast import events_committed
 from integrations.outbox import deliveries_write
+from notifications.services import notifications_write
 from tenants.actors import Actor
 
 from ..models import (
@@ -21,13 +22,13 @@ from ..models import (
 
 
 def _publish(events: list[TicketEvent]) -> None:
-    """Outbox rows now, in the events' transaction (a crash after commit must not lose them);
-    the live push after commit, once for all the events."""
+    """Outbox rows and notifications now, in the events' transaction (a crash after commit
+    must not lose them); the live push after commit, once for all the events."""
     if not events:
         return
     deliveries_write(events)
-    ids = [event.pk for event in events]
-    transaction.on_commit(lambda: events_committed(ids))
+    notifications_write(events)
+    transaction.on_commit(lambda: events_committed(events))
 
 
 class _Pending:

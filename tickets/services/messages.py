@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from quality.checks import refusals_recorded, reply_screen
 from tenants.actors import Actor
 
 from ..errors import (
@@ -25,9 +26,15 @@ from .events import _Change, _event_build
 from .transitions import ticket_caller
 
 
-def comment_add(*, ticket: Ticket, actor: Actor, body: str, visibility: str) -> Comment:
+def comment_add(
+    *, ticket: Ticket, actor: Actor, body: str, visibility: str, confirm_warnings: bool = False
+) -> Comment:
     """Add a message. Buyers always write publicly; parties choose internal (their own party),
-    parties (every participating party) or public (also the buyer)."""
+    parties (every participating party) or public (also the buyer).
+
+    A party's public message passes the reply check (``quality.checks``): a blocking phrase
+    raises ``QualityBlocked``, a warning one ``QualityConfirmationRequired`` unless
+    ``confirm_warnings``; the hits are recorded either way."""
     body = body.strip()
     errors: dict[str, list[str]] = {}
     if not body:
@@ -42,12 +49,21 @@ def comment_add(*, ticket: Ticket, actor: Actor, body: str, visibility: str) -> 
         raise TicketValidationError(field_errors=errors)
     if not actor.can_act:
         raise TicketPermissionDenied(_("Read-only access cannot write messages."))
-    with transaction.atomic():
+    public = visibility == Visibility.PUBLIC
+    screen = reply_screen(
+        ticket=ticket,
+        actor=actor,
+        texts={"body": body} if public else {},
+        confirmed=confirm_warnings,
+    )
+    with refusals_recorded(), transaction.atomic():
         locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
         if actor.party is not None:
             caller = ticket_caller(locked, actor)
             if not party_can_see_ticket(actor.party, locked, caller.participant_party_ids):
                 raise TicketNotFound()
+        screen.enforce(locked)
+        screen.record_sent(locked)
         comment = Comment.objects.create(
             ticket=locked,
             author_kind=actor.kind.value,

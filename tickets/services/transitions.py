@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
+from quality.checks import ReplyScreen, action_texts, refusals_recorded, reply_screen
 from tenants.actors import Actor
 from tenants.models import Membership, Party, PartyKind, Role
 from tenants.selectors import is_partner
@@ -30,7 +31,7 @@ from ..models import (
     TicketEvent,
     Visibility,
 )
-from ..selectors import party_can_see_ticket
+from ..selectors import participant_party_ids, party_can_see_ticket
 from ..workflow import ACTIONS, BUYER_HOLDS_STATES, Caller, State, custody_after
 from .creation import _routing_apply
 from .custody import _assignment_set, _auto_assign, _custody_move, _participant_ensure
@@ -81,7 +82,7 @@ def _reopen_window_open(ticket: Ticket) -> bool:
 
 
 def ticket_caller(ticket: Ticket, actor: Actor) -> Caller:
-    participant_ids = frozenset(ticket.participants.values_list("party_id", flat=True))
+    participant_ids = frozenset(participant_party_ids([ticket])[ticket.pk])
     return Caller(actor=actor, participant_party_ids=participant_ids)
 
 
@@ -96,20 +97,27 @@ def allowed_actions(ticket: Ticket, actor: Actor) -> list[str]:
     ]
 
 
-def ticket_perform(*, ticket: Ticket, action: str, actor: Actor, **args) -> Ticket:
+def ticket_perform(
+    *, ticket: Ticket, action: str, actor: Actor, confirm_warnings: bool = False, **args
+) -> Ticket:
     """Apply one transition of DESIGN §3 for ``actor`` and return the updated ticket.
 
     Raises ``TicketValidationError`` (bad arguments), ``TicketNotFound`` (the actor's party may
     not see the ticket), ``TicketConflict`` (not possible from the current state, e.g. someone
     else acted first; carries the current state) or ``TicketPermissionDenied``. On any error
-    nothing is written.
+    nothing is written. A text the buyer reads (the ``request_info`` question, the ``resolve``
+    note) passes the reply check: ``QualityBlocked``, or ``QualityConfirmationRequired`` unless
+    ``confirm_warnings``; only the check's hits are then recorded.
     """
     if action not in ACTIONS:
         raise TicketValidationError(
             _("Unknown action."), field_errors={"action": [_("Unknown action.")]}
         )
     args = _args_validate(action, args)
-    with transaction.atomic():
+    screen = reply_screen(
+        ticket=ticket, actor=actor, texts=action_texts(action, args), confirmed=confirm_warnings
+    )
+    with refusals_recorded(), transaction.atomic():
         locked = (
             # of=("self",): lock only the ticket row; PostgreSQL refuses FOR UPDATE on the
             # nullable side of the outer join to the platform.
@@ -117,12 +125,14 @@ def ticket_perform(*, ticket: Ticket, action: str, actor: Actor, **args) -> Tick
             .select_related("originator", "platform", "category")
             .get(pk=ticket.pk)
         )
-        events = _perform_locked(locked, action, actor, args)
+        events = _perform_locked(locked, action, actor, args, screen=screen)
         _Change(events).publish_on_commit()
     return locked
 
 
-def _perform_locked(locked: Ticket, action: str, actor: Actor, args: dict) -> list[TicketEvent]:
+def _perform_locked(
+    locked: Ticket, action: str, actor: Actor, args: dict, *, screen: ReplyScreen | None = None
+) -> list[TicketEvent]:
     """``ticket_perform`` on a ticket the caller has locked in its transaction (also used by the
     SLA sweeper). Saves the ticket and its events and returns the events to publish."""
     spec = ACTIONS[action]
@@ -147,6 +157,9 @@ def _perform_locked(locked: Ticket, action: str, actor: Actor, args: dict) -> li
         _route_target_check(locked, args["to_party"], actor)
     if action == "escalate" and locked.platform_id is None:
         raise TicketValidationError(_("This ticket has no platform to escalate to."))
+    if screen is not None:
+        screen.enforce(locked)
+        screen.record_sent(locked)
 
     from_state = locked.state
     old_custody = locked.custody_party_id

@@ -12,6 +12,7 @@
  *   collab:status  detail = {status}          "connecting" | "live" | "offline" | "refused"
  *   collab:resync  detail = {}                the backlog was too long: reload the list
  *   collab:bulk    detail = job               a bulk job's progress (party inbox only)
+ *   collab:notification detail = {unread, notification?}  the person's bell (/ws/notifications/)
  *
  * Refused joins (close codes 4400, 4401, 4403, 4404: bad cursor, signed out, no party, not
  * found) are final; every other close is retried. Pages can also call CollabLive.connect().
@@ -85,6 +86,10 @@
           emit("collab:resync", {});
         } else if (frame.type === "bulk.progress") {
           emit("collab:bulk", frame.job);
+        } else if (frame.type === "notification") {
+          emit("collab:notification", frame);
+        } else if (frame.type === "insight.top_issues") {
+          emit("collab:top_issues", frame.top_issues);
         }
       };
       socket.onclose = function (close) {

@@ -17,6 +17,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from notifications.models import NotificationSettings
+from quality.matching import phrase_normalise
+from quality.models import QualityPhrase, Severity
 from tenants.actors import Actor
 from tenants.models import (
     AssignmentStrategy,
@@ -41,6 +44,14 @@ from tickets.models import (
     TicketCategory,
 )
 from tickets.services import comment_add, ticket_create, ticket_perform
+
+# Reply quality: what a marketplace and a brand do not want their buyers to read.
+QUALITY_PHRASES = [
+    ("starmall", "加微信", Severity.BLOCK),
+    ("starmall", "私下交易", Severity.BLOCK),
+    ("starmall", "保证全额退款", Severity.WARN),
+    ("north-peak", "不可能", Severity.WARN),
+]
 
 DEMO_PASSWORD = "collab-demo"  # noqa: S105 - a printed demo login, not a secret
 
@@ -138,6 +149,7 @@ class Command(BaseCommand):
             parties = self._parties()
             memberships = self._people(parties)
             self._routing_and_sla(parties)
+            self._quality_phrases(parties)
         streamer = parties["lucy-live"]
         if not Ticket.objects.filter(originator=streamer).exists():
             self._tickets(parties, memberships, options["tickets"])
@@ -177,6 +189,16 @@ class Command(BaseCommand):
                 user=user, party=parties[slug], defaults={"role": role}
             )
             memberships.setdefault(slug, membership)
+        # Notification choices to show off: the brand's admin gets breaches and escalations by
+        # e-mail (console backend in the demo) and the supervisors' morning digest.
+        northpeak_admin = User.objects.get(username="northpeak-admin")
+        if not northpeak_admin.email:
+            northpeak_admin.email = "northpeak-admin@example.com"
+            northpeak_admin.save(update_fields=["email"])
+        NotificationSettings.objects.get_or_create(
+            user=northpeak_admin,
+            defaults={"email_kinds": ["sla_breached", "escalated"], "digest": True},
+        )
         return memberships
 
     def _routing_and_sla(self, parties: dict[str, Party]) -> None:
@@ -238,6 +260,16 @@ class Command(BaseCommand):
                     "set_priority": priority,
                     "set_policy": policy,
                 },
+            )
+
+    def _quality_phrases(self, parties: dict[str, Party]) -> None:
+        """The platform's list (every reply on StarMall) and a brand's own; none of them occurs
+        in the seeded replies."""
+        for slug, phrase, severity in QUALITY_PHRASES:
+            QualityPhrase.objects.update_or_create(
+                party=parties[slug],
+                normalised=phrase_normalise(phrase),
+                defaults={"phrase": phrase, "severity": severity},
             )
 
     def _tickets(self, parties, memberships, count: int) -> None:
