@@ -37,12 +37,21 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import PositiveIntegerField  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from sla_sweep import bulk_insert  # noqa: E402
 
 from insight import durations  # noqa: E402
-from insight.models import TopIssueMinute  # noqa: E402
+from insight.models import (  # noqa: E402
+    DailyFigures,
+    DailySummary,
+    HolderDaily,
+    HolderHourly,
+    HourlyFigures,
+    HourlySummary,
+    TopIssueMinute,
+)
 from insight.rollups import (  # noqa: E402
     CURSOR,
     KEEP_MINUTES,
@@ -231,7 +240,8 @@ def rollups_fill() -> None:
         cursor.execute("SELECT max(id) FROM tickets_ticketevent")
         last_id = cursor.fetchone()[0]
         cursor.execute(
-            "TRUNCATE insight_hourlyfigures, insight_hourlysummary, insight_holderhourly"
+            "TRUNCATE insight_hourlyfigures, insight_hourlysummary, insight_holderhourly, "
+            "insight_dailyfigures, insight_dailysummary, insight_holderdaily"
         )
         cursor.execute(
             "INSERT INTO insight_hourlyfigures (party_id, hour, category_id, channel, intake, "
@@ -283,6 +293,21 @@ def rollups_fill() -> None:
             f"FROM tickets_ticketevent e JOIN tickets_ticket t ON t.id = e.ticket_id {viewers} "
             "WHERE e.kind IN ('ticket.created', 'ticket.routed', 'sla.breached') GROUP BY 1, 2, 3"
         )
+        for hourly, daily in (
+            (HourlyFigures, DailyFigures),
+            (HourlySummary, DailySummary),
+            (HolderHourly, HolderDaily),
+        ):
+            # The job writes each daily row as the sum of its hourly rows per UTC day.
+            fields = [f for f in daily._meta.concrete_fields if f.name not in ("id", "day")]
+            keys = [f.column for f in fields if not isinstance(f, PositiveIntegerField)]
+            sums = [f.column for f in fields if isinstance(f, PositiveIntegerField)]
+            cursor.execute(
+                f"INSERT INTO {daily._meta.db_table} (day, {', '.join(keys + sums)}) "
+                "SELECT date_trunc('day', hour AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', "
+                f"{', '.join(keys + [f'sum({c})' for c in sums])} "
+                f"FROM {hourly._meta.db_table} GROUP BY 1, {', '.join(keys)}"
+            )
         cursor.execute(
             "INSERT INTO insight_ticketaudience (ticket_id, party_id) "
             f"SELECT DISTINCT t.id, v.party_id FROM tickets_ticket t {viewers} "
@@ -346,7 +371,15 @@ def main() -> None:
     rollups_fill()
     print(f"    rest of the rollups filled by SQL in {time.perf_counter() - began:.0f} s")
     with connection.cursor() as cursor:
-        for table in ("hourlyfigures", "hourlysummary", "holderhourly", "topissueminute"):
+        for table in (
+            "hourlyfigures",
+            "hourlysummary",
+            "holderhourly",
+            "dailyfigures",
+            "dailysummary",
+            "holderdaily",
+            "topissueminute",
+        ):
             cursor.execute(f"SELECT count(*) FROM insight_{table}")
             print(f"    insight_{table}: {cursor.fetchone()[0]:,} rows")
 

@@ -1,5 +1,9 @@
 """Rollups of the event log, per *viewing* party: a party's figures are sums of its own rows, so
-a page view never scans ``TicketEvent``. See ``insight.rollups`` for how they are kept."""
+a page view never scans ``TicketEvent``. See ``insight.rollups`` for how they are kept.
+
+Each rollup comes per hour and per UTC day with the same counters (the daily rows are the
+hourly rows summed): a 30-day page sums whole days from the daily rows and only the ragged
+hours at the period's edges from the hourly ones (``insight.figures``)."""
 
 from __future__ import annotations
 
@@ -40,12 +44,10 @@ class TicketAudience(models.Model):
         return f"{self.ticket_id} → {self.party_id}"
 
 
-class HourlyFigures(models.Model):
-    """Counts of what happened in one hour on the tickets ``party`` sees, per category and
-    channel. Summed in SQL for a page, so a month is one aggregate over a few thousand rows."""
+class FigureCounts(models.Model):
+    """Counts of what happened on the tickets ``party`` sees, per category and channel."""
 
     party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
-    hour = models.DateTimeField()
     category = models.ForeignKey(TicketCategory, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=16)
     intake = models.PositiveIntegerField(default=0)
@@ -55,6 +57,15 @@ class HourlyFigures(models.Model):
     escalated = models.PositiveIntegerField(default=0)
     breached = models.PositiveIntegerField(default=0)
     breached_own = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class HourlyFigures(FigureCounts):
+    """Per hour: a page sums them for short periods and the ragged edges of long ones."""
+
+    hour = models.DateTimeField()
 
     class Meta:
         verbose_name = _("hourly figures")
@@ -69,9 +80,23 @@ class HourlyFigures(models.Model):
         return f"{self.party_id} {self.hour:%Y-%m-%d %H}h {self.category_id}/{self.channel}"
 
 
+class DailyFigures(FigureCounts):
+    day = models.DateTimeField()  # UTC midnight
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["party", "day", "category", "channel"], name="insight_daily_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party_id} {self.day:%Y-%m-%d} {self.category_id}/{self.channel}"
+
+
 class HourlySummary(models.Model):
-    """Per party and hour, what has no category: intake (for the daily chart), the duration
-    histograms (``accept_<i>`` / ``resolve_<i>``: counts per bucket of
+    """Per party and hour (``DailySummary``: per UTC day), what has no category: intake (for the
+    daily chart), the duration histograms (``accept_<i>`` / ``resolve_<i>``: counts per bucket of
     ``insight.durations.EDGES``), ratings (``rating_1`` … ``rating_5``) and outcomes
     (``outcome_<code>``). Plain counters, so rows are added to with one upsert and a month is
     summed in SQL. The counter columns are added below from those lists."""
@@ -89,6 +114,20 @@ class HourlySummary(models.Model):
         return f"{self.party_id} {self.hour:%Y-%m-%d %H}h"
 
 
+class DailySummary(models.Model):
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    day = models.DateTimeField()  # UTC midnight
+    intake = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["party", "day"], name="insight_daily_summary_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party_id} {self.day:%Y-%m-%d}"
+
+
 SUMMARY_COUNTERS: tuple[str, ...] = (
     "intake",
     *(f"accept_{i}" for i in range(durations.BUCKETS)),
@@ -97,18 +136,25 @@ SUMMARY_COUNTERS: tuple[str, ...] = (
     *(f"outcome_{code}" for code in Outcome.values),
 )
 for _name in SUMMARY_COUNTERS[1:]:
-    HourlySummary.add_to_class(_name, models.PositiveIntegerField(default=0))
+    for _model in (HourlySummary, DailySummary):
+        _model.add_to_class(_name, models.PositiveIntegerField(default=0))
 
 
-class HolderHourly(models.Model):
-    """Custody periods begun (``received``) and SLA breaches per holding party, per hour, on the
-    tickets ``party`` sees: the per-partner SLA table of streamers and platforms."""
+class HolderCounts(models.Model):
+    """Custody periods begun (``received``) and SLA breaches per holding party on the tickets
+    ``party`` sees: the per-partner SLA table of streamers and platforms."""
 
     party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
-    hour = models.DateTimeField()
     holder = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
     received = models.PositiveIntegerField(default=0)
     breached = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class HolderHourly(HolderCounts):
+    hour = models.DateTimeField()
 
     class Meta:
         constraints = [
@@ -119,6 +165,20 @@ class HolderHourly(models.Model):
 
     def __str__(self) -> str:
         return f"{self.party_id} {self.hour:%Y-%m-%d %H}h holder {self.holder_id}"
+
+
+class HolderDaily(HolderCounts):
+    day = models.DateTimeField()  # UTC midnight
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["party", "day", "holder"], name="insight_holder_daily_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party_id} {self.day:%Y-%m-%d} holder {self.holder_id}"
 
 
 class Dimension(models.TextChoices):

@@ -1,6 +1,9 @@
 """The rollup job: folds new ticket events into per-party hourly figures, per-holder SLA counts
 and per-minute top-issue counts.
 
+Every hourly row has a daily twin (per UTC day, same counters) written by the same run, so long
+periods sum days instead of hours.
+
 How it runs: a periodic, incremental job (``rollup_advance``) reads ``TicketEvent`` by id above a
 stored watermark (``RollupCursor``), never writing on the ticket hot path. Celery beat runs it
 every ``COLLAB_INSIGHT_REFRESH_SECONDS`` in production (``insight.tasks``); on the embedded
@@ -34,7 +37,10 @@ from tickets.models import Outcome, Participant, Ticket, TicketEvent
 from . import durations
 from .keywords import subject_keywords
 from .models import (
+    DailyFigures,
+    DailySummary,
     Dimension,
+    HolderDaily,
     HolderHourly,
     HourlyFigures,
     HourlySummary,
@@ -298,10 +304,21 @@ def _upsert(model, key_fields: tuple[str, ...], deltas: dict[tuple, Counter]) ->
             )
 
 
+def by_day(hourly: dict[tuple, Counter]) -> dict[tuple, Counter]:
+    """Hourly deltas keyed ``(party, hour, …)`` summed per UTC day: ``(party, day, …)``."""
+    daily: dict[tuple, Counter] = defaultdict(Counter)
+    for (party, hour, *rest), counter in hourly.items():
+        daily[(party, hour.replace(hour=0), *rest)].update(counter)
+    return daily
+
+
 def _write(deltas: Deltas) -> None:
     _upsert(HourlyFigures, ("party", "hour", "category", "channel"), deltas.hourly)
     _upsert(HourlySummary, ("party", "hour"), deltas.summary)
     _upsert(HolderHourly, ("party", "hour", "holder"), deltas.holder)
+    _upsert(DailyFigures, ("party", "day", "category", "channel"), by_day(deltas.hourly))
+    _upsert(DailySummary, ("party", "day"), by_day(deltas.summary))
+    _upsert(HolderDaily, ("party", "day", "holder"), by_day(deltas.holder))
     _upsert(TopIssueMinute, ("party", "minute", "dimension", "key"), deltas.minutes)
 
 
@@ -367,6 +384,15 @@ def rollup_rebuild(*, now: datetime | None = None) -> int:
     """Recompute every rollup from the whole event log (from scratch)."""
     with transaction.atomic():
         RollupCursor.objects.update_or_create(name=CURSOR, defaults={"last_event_id": 0})
-        for model in (HourlyFigures, HourlySummary, HolderHourly, TopIssueMinute, TicketAudience):
+        for model in (
+            HourlyFigures,
+            HourlySummary,
+            HolderHourly,
+            DailyFigures,
+            DailySummary,
+            HolderDaily,
+            TopIssueMinute,
+            TicketAudience,
+        ):
             model.objects.all().delete()
     return rollup_advance(now=now)

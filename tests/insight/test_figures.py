@@ -107,3 +107,13 @@ def test_the_next_day_compares_with_this_one(cast, history):
     assert (got["intake"]["total"], got["intake"]["previous"]) == (0, 2)
     assert got["time_to_resolve"]["previous_median_seconds"] == 4 * HOUR
     assert got["rates"]["previous_reopen_rate_percent"] == 33.3
+
+
+@pytest.mark.django_db
+def test_whole_utc_days_read_from_the_daily_rows_give_the_same_figures(cast, history):
+    """2026-11-01 to 03 (Shanghai) holds the whole UTC days 1 and 2 November, so the history
+    comes from the daily rows, and the previous period (29–31 October) is empty as before."""
+    for party in (cast.streamer, cast.brand, cast.platform):
+        one_day, three_days = figures(party), figures(party, start="2026-11-01", end="2026-11-03")
+        one_day.pop("period"), three_days.pop("period")
+        assert three_days == one_day
