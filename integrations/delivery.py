@@ -24,6 +24,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from collab.config_cache import WEBHOOK_ENDPOINTS, config_forget
 from tenants.models import Membership, Role
 
 from .addresses import AddressRefused, url_address_check
@@ -162,6 +163,7 @@ def endpoint_disable(endpoint: WebhookEndpoint, reason: str) -> None:
     )
     if not changed:
         return
+    config_forget(WEBHOOK_ENDPOINTS, [endpoint.party_id])
     recipients = list(
         Membership.objects.filter(party_id=endpoint.party_id, role=Role.ADMIN)
         .exclude(user__email="")

@@ -9,8 +9,11 @@ import uuid
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
+from collab.config_cache import WEBHOOK_ENDPOINTS, config_forget
 from tenants.models import Party
 
 
@@ -180,3 +183,16 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.method} {self.path} {self.key}"
+
+
+# The outbox reads a party's active endpoints, with the party, through ``collab.config_cache``.
+
+
+@receiver([post_save, post_delete], sender=WebhookEndpoint)
+def _endpoint_changed(sender, instance: WebhookEndpoint, **kwargs) -> None:
+    config_forget(WEBHOOK_ENDPOINTS, [instance.party_id])
+
+
+@receiver(post_save, sender=Party)
+def _endpoint_party_saved(sender, instance: Party, **kwargs) -> None:
+    config_forget(WEBHOOK_ENDPOINTS, [instance.pk])

@@ -3,15 +3,17 @@ the events, so a crash between commit and send cannot lose a delivery (DESIGN §
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from django.db import transaction
-from django.db.models import Q
 
-from tenants.models import Oversight, Party, PartyKind
-from tickets.models import Participant, Ticket, TicketEvent
+from collab.config_cache import WEBHOOK_ENDPOINTS, config_cached
+from tenants.models import Party
+from tickets.models import Ticket, TicketEvent
 from tickets.projections import event_for_party, ticket_for_party
-from tickets.selectors import event_visible_to_party, party_can_see_ticket
+from tickets.selectors import (
+    event_visible_to_party,
+    participant_party_ids,
+    party_can_see_ticket,
+)
 
 from .models import WebhookDelivery, WebhookEndpoint
 from .worker import kick
@@ -21,39 +23,38 @@ _PARTY_RELATIONS = ("originator", "platform", "brand", "merchant", "handler", "c
 
 def _endpoints_by_ticket(tickets: dict[int, Ticket]) -> dict[int, list[WebhookEndpoint]]:
     """Active endpoints of the parties that may see each ticket (the visibility rule of DESIGN
-    §2: participants, and the ticket's platform if it oversees strongly). One query for the
-    endpoints of every party of the batch; when some exist and the batch spans several tickets,
-    one more for which of those parties take part in which ticket."""
-    platform_ids = {t.platform_id for t in tickets.values() if t.platform_id is not None}
-    sees = Q(party__participations__ticket_id__in=list(tickets))
-    if platform_ids:
-        sees |= Q(
-            party_id__in=platform_ids,
-            party__kind=PartyKind.PLATFORM,
-            party__oversight=Oversight.STRONG,
+    §2: participants, and the ticket's platform if it oversees strongly), in id order. The
+    endpoints come from the configuration cache, the participants from
+    ``participant_party_ids`` (nothing read for new tickets, one query for other batches)."""
+    participants = participant_party_ids(tickets.values())
+    party_ids = {t.platform_id for t in tickets.values() if t.platform_id is not None}
+    party_ids.update(*participants.values())
+    endpoints_of = {party_id: _party_endpoints(party_id) for party_id in sorted(party_ids)}
+    found = {
+        ticket_id: sorted(
+            (
+                endpoint
+                for party_id in participants[ticket_id] | {ticket.platform_id}
+                for endpoint in endpoints_of.get(party_id, [])
+                if party_can_see_ticket(endpoint.party, ticket, participants[ticket_id])
+            ),
+            key=lambda endpoint: endpoint.pk,
         )
-    endpoints = list(
-        WebhookEndpoint.objects.filter(sees, is_active=True, party__is_active=True)
-        .select_related("party")
-        .distinct()
-        .order_by("pk")
-    )
-    if not endpoints:
-        return {}
-    if len(tickets) == 1:
-        return {next(iter(tickets)): endpoints}
-    participants: dict[int, set[int]] = defaultdict(set)
-    rows = Participant.objects.filter(
-        ticket_id__in=list(tickets), party_id__in={e.party_id for e in endpoints}
-    ).values_list("ticket_id", "party_id")
-    for ticket_id, party_id in rows:
-        participants[ticket_id].add(party_id)
-    return {
-        ticket_id: [
-            e for e in endpoints if party_can_see_ticket(e.party, ticket, participants[ticket_id])
-        ]
         for ticket_id, ticket in tickets.items()
     }
+    return {ticket_id: endpoints for ticket_id, endpoints in found.items() if endpoints}
+
+
+def _party_endpoints(party_id: int) -> list[WebhookEndpoint]:
+    return config_cached(
+        WEBHOOK_ENDPOINTS,
+        party_id,
+        lambda: list(
+            WebhookEndpoint.objects.filter(
+                party_id=party_id, is_active=True, party__is_active=True
+            ).select_related("party")
+        ),
+    )
 
 
 def _relations_load(tickets: list[Ticket]) -> None:

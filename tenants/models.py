@@ -10,10 +10,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models import Q
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from collab.config_cache import PARTNERS, config_forget
 
 
 class PartyKind(models.TextChoices):
@@ -290,3 +292,11 @@ def _party_saved(sender, instance: Party, **kwargs) -> None:
         "prefix", flat=True
     )
     _keys_forget(list(prefixes))
+    # Cached partner lists carry the party itself (routing targets it).
+    streamers = Partnership.objects.filter(partner=instance).values_list("streamer_id", flat=True)
+    config_forget(PARTNERS, [instance.pk, *streamers])
+
+
+@receiver([post_save, post_delete], sender=Partnership)
+def _partnership_changed(sender, instance: Partnership, **kwargs) -> None:
+    config_forget(PARTNERS, [instance.streamer_id])

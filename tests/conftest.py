@@ -16,6 +16,7 @@ from django.test import Client
 from django.utils import translation
 from rest_framework.test import APIClient
 
+from collab.config_cache import config_cache_clear
 from tenants.actors import Actor
 from tenants.models import (
     ApiKey,
@@ -62,6 +63,13 @@ def _ticket_categories(request) -> None:
     if not TicketCategory.objects.exists():
         seed = importlib.import_module("tickets.migrations.0002_seed_ticket_categories").seed
         seed(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_configuration() -> None:
+    """Each test starts with no cached configuration: a rolled-back test's rows (SQLite hands
+    their ids out again) and categories re-seeded after a flush must not live on in it."""
+    config_cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import uuid
 
+from django.db import connection
+
 from integrations.models import WebhookDelivery, WebhookEndpoint
 from tickets.models import Product, RoutingAction, Ticket
 
@@ -21,12 +23,16 @@ BODY = {
     "form_data": {"new_size": "42", "new_colour": "black"},
 }
 
+
 # BEGIN/COMMIT (savepoints under the test's transaction), key lock with the idempotency record,
-# category, reference, routing rules, product, partners, SLA policies, four INSERTs (ticket,
-# events, participants, custody), webhook endpoints, outbox INSERT, the desk's people, their
+# reference, product, the ticket with its events, participants and custody periods (one
+# statement on PostgreSQL, four on SQLite), outbox INSERT, the desk's people, their
 # notifications INSERT, idempotency record INSERT; after commit the notifications push reads
-# its two. The target is 12; bench/README.md says where the rest would come from.
-BUDGET = 20
+# its two. Category, routing rules, partners, SLA policies and webhook endpoints come from the
+# configuration cache (collab.config_cache). The bench's world, without people on the brand's
+# desk, costs 9 (bench/README.md).
+def budget() -> int:
+    return 12 if connection.vendor == "postgresql" else 15
 
 
 def test_an_api_create_costs_a_constant_number_of_statements(
@@ -53,7 +59,7 @@ def test_an_api_create_costs_a_constant_number_of_statements(
 
     assert create(0).status_code == 201  # the key's first use, the day's first reference
     for n in range(1, 4):
-        with django_assert_max_num_queries(BUDGET):
+        with django_assert_max_num_queries(budget()):
             response = create(n)
         assert response.status_code == 201, response.content
     ticket = Ticket.objects.get(reference=response.json()["reference"])

@@ -9,6 +9,7 @@ from integrations.api.pagination import PageQuery
 from quality.checks import BUYER_TEXT_OF_ACTION
 from tenants.models import Party, PartyKind
 from tickets.models import Channel, Outcome, Priority, TicketCategory, Visibility
+from tickets.models.configuration import categories_by_code
 from tickets.workflow import ACTIONS, State
 
 
@@ -20,6 +21,23 @@ class PartySlugField(serializers.SlugRelatedField):
         super().__init__(slug_field="slug", queryset=queryset, **kwargs)
 
 
+class CategoryCodeField(serializers.SlugRelatedField):
+    """An active category by its code, from the configuration cache instead of a query."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(
+            slug_field="code", queryset=TicketCategory.objects.filter(is_active=True), **kwargs
+        )
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str | int):
+            self.fail("invalid")
+        category = categories_by_code().get(str(data))
+        if category is None or not category.is_active:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return category
+
+
 class AddressSerializer(serializers.Serializer):
     province = serializers.CharField(max_length=40, required=False, allow_blank=True)
     city = serializers.CharField(max_length=40, required=False, allow_blank=True)
@@ -28,9 +46,7 @@ class AddressSerializer(serializers.Serializer):
 
 
 class TicketCreateSerializer(serializers.Serializer):
-    category = serializers.SlugRelatedField(
-        slug_field="code", queryset=TicketCategory.objects.filter(is_active=True)
-    )
+    category = CategoryCodeField()
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)

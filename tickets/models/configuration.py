@@ -2,8 +2,18 @@
 in tickets/sla.py and the rules in tickets/routing.py."""
 
 from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
+from collab.config_cache import (
+    CATEGORIES,
+    PARTY_CALENDAR,
+    ROUTING_RULES,
+    SLA_POLICIES,
+    config_cached,
+    config_forget,
+)
 from tenants.models import Party
 
 from .ticket import Channel, Priority, TicketCategory
@@ -265,3 +275,39 @@ class RoutingRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def categories_by_code() -> dict[str, TicketCategory]:
+    """Every category (active or not) by code, from the configuration cache: the API reads one
+    for every ticket it creates."""
+    return config_cached(
+        CATEGORIES, "all", lambda: TicketCategory.objects.in_bulk(field_name="code")
+    )
+
+
+# Ticket creation reads these through ``collab.config_cache``; a change drops the cached copy.
+
+
+@receiver([post_save, post_delete], sender=TicketCategory)
+def _category_changed(sender, instance: TicketCategory, **kwargs) -> None:
+    config_forget(CATEGORIES, ["all"])
+
+
+@receiver([post_save, post_delete], sender=RoutingRule)
+def _routing_rule_changed(sender, instance: RoutingRule, **kwargs) -> None:
+    config_forget(ROUTING_RULES, [instance.owner_id])
+
+
+@receiver([post_save, post_delete], sender=SlaPolicy)
+def _sla_policy_changed(sender, instance: SlaPolicy, **kwargs) -> None:
+    config_forget(SLA_POLICIES, [instance.owner_id])
+
+
+@receiver([post_save, post_delete], sender=BusinessCalendar)
+def _calendar_changed(sender, instance: BusinessCalendar, **kwargs) -> None:
+    """A party's default calendar, and the policies that carry this calendar with them."""
+    if instance.owner_id is not None:
+        config_forget(PARTY_CALENDAR, [instance.owner_id])
+    config_forget(
+        SLA_POLICIES, SlaPolicy.objects.filter(calendar=instance).values_list("owner_id", flat=True)
+    )

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from collab.config_cache import (
+    PARTNERS,
+    PARTY_CALENDAR,
+    ROUTING_RULES,
+    SLA_POLICIES,
+    config_cached,
+)
 from tenants.actors import Actor
 from tenants.models import Party, PartyKind, RoutingMode
 from tenants.selectors import partner_qs_for_streamer
@@ -21,6 +30,7 @@ from ..errors import (
 )
 from ..forms_schema import form_data_validate
 from ..models import (
+    BusinessCalendar,
     Channel,
     Custody,
     Participant,
@@ -29,6 +39,7 @@ from ..models import (
     Product,
     ReferenceCounter,
     RoutingRule,
+    SlaPolicy,
     Ticket,
     TicketCategory,
     TicketEvent,
@@ -39,6 +50,7 @@ from ..selectors import buyer_token_digest
 from ..workflow import State
 from .custody import _auto_assign
 from .events import _Change, _event_build
+from .inserts import tickets_insert
 
 # The sequence behind references on PostgreSQL (migration 0006); its ``nextval`` takes no lock
 # that lasts until commit, unlike an UPDATE of the day's counter row.
@@ -237,21 +249,23 @@ class _NewTicket:
 def _tickets_save(
     actor: Actor, originator: Party, requests: list[dict]
 ) -> list[tuple[Ticket, str]]:
-    """Build and insert checked requests inside the caller's transaction; one statement per
-    table for all of them, configuration read once."""
+    """Build and insert checked requests inside the caller's transaction; one statement for
+    all of them on PostgreSQL (one per table on SQLite), configuration read once."""
     now = timezone.now()
     lookups = _CreateLookups()
     built = [
         _ticket_build(actor, originator, request, reference=reference, now=now, lookups=lookups)
         for request, reference in zip(requests, _references_next(len(requests)), strict=True)
     ]
-    Ticket.objects.bulk_create([new.ticket for new in built])
     events = [event for new in built for event in new.events]
-    TicketEvent.objects.bulk_create(events)
-    Participant.objects.bulk_create([p for new in built for p in new.participants])
+    tickets_insert(
+        [new.ticket for new in built],
+        events,
+        [p for new in built for p in new.participants],
+        [period for new in built for period in new.periods],
+    )
     for new in built:
         _participants_hold(new.ticket, new.participants)
-    Custody.objects.bulk_create([period for new in built for period in new.periods])
     _Change(events).publish_on_commit()
     return [(new.ticket, new.token) for new in built]
 
@@ -344,20 +358,33 @@ def _ticket_build(
 
 
 class _CreateLookups(deadlines.SlaLookups):
-    """What creating tickets reads besides the request (routing rules, products, partners, SLA
-    policies, calendars), read once per call of ``ticket_create_many``."""
+    """What creating tickets reads besides the request: routing rules, partners, SLA policies and
+    calendars from the configuration cache (``collab.config_cache``, dropped on every save), and
+    products, read once per call of ``ticket_create_many``."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._rules: dict[tuple[int, ...], list[RoutingRule]] = {}
         self._products: dict[tuple[int, str], Product | None] = {}
-        self._partners: dict[int, dict[int, Party]] = {}
+        self._config: dict[tuple[str, int], Any] = {}
+
+    def _cached(self, kind: str, ident: int, load: Callable[[], Any]) -> Any:
+        # Kept per call as well: a bulk chunk asks for the same entries for each of its rows.
+        if (kind, ident) not in self._config:
+            self._config[kind, ident] = config_cached(kind, ident, load)
+        return self._config[kind, ident]
 
     def rules(self, owners: list[int]) -> list[RoutingRule]:
-        key = tuple(owners)
-        if key not in self._rules:
-            self._rules[key] = list(RoutingRule.objects.filter(owner_id__in=owners, is_active=True))
-        return self._rules[key]
+        return [
+            rule
+            for owner_id in owners
+            for rule in self._cached(
+                ROUTING_RULES,
+                owner_id,
+                lambda owner_id=owner_id: list(
+                    RoutingRule.objects.filter(owner_id=owner_id, is_active=True)
+                ),
+            )
+        ]
 
     def product(self, owner_id: int, sku: str) -> Product | None:
         if (owner_id, sku) not in self._products:
@@ -367,9 +394,34 @@ class _CreateLookups(deadlines.SlaLookups):
         return self._products[owner_id, sku]
 
     def partners(self, streamer: Party) -> dict[int, Party]:
-        if streamer.pk not in self._partners:
-            self._partners[streamer.pk] = {p.pk: p for p in partner_qs_for_streamer(streamer)}
-        return self._partners[streamer.pk]
+        return self._cached(
+            PARTNERS,
+            streamer.pk,
+            lambda: {p.pk: p for p in partner_qs_for_streamer(streamer)},
+        )
+
+    def policies(self, owners: list[int]) -> list[SlaPolicy]:
+        return [
+            policy
+            for owner_id in owners
+            for policy in self._cached(
+                SLA_POLICIES,
+                owner_id,
+                lambda owner_id=owner_id: list(
+                    SlaPolicy.objects.filter(is_active=True, owner_id=owner_id).select_related(
+                        "calendar"
+                    )
+                ),
+            )
+        ]
+
+    def party_calendar(self, party: Party) -> BusinessCalendar | None:
+        (calendar,) = self._cached(
+            PARTY_CALENDAR,
+            party.pk,
+            lambda: [BusinessCalendar.objects.filter(owner=party, is_default=True).first()],
+        )
+        return calendar
 
 
 def _routing_apply(
