@@ -73,6 +73,14 @@ def _no_cached_configuration() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_background_sender(settings) -> None:
+    """No webhook-sender thread: tests that send webhooks drive ``deliver_due`` themselves. A
+    thread left running across tests would hold the in-memory SQLite database while a
+    transactional test's teardown flushes it ("database table is locked")."""
+    settings.COLLAB_WEBHOOK_INPROCESS_WORKER = False
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

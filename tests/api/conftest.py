@@ -8,9 +8,8 @@ from django.core.cache import cache
 
 
 @pytest.fixture(autouse=True)
-def _webhooks_sent_by_the_test(settings) -> None:
-    # Tests drive delivery themselves (deliver_due) against a real receiver; no thread.
-    settings.COLLAB_WEBHOOK_INPROCESS_WORKER = False
+def _local_receivers_allowed(settings) -> None:
+    # The tests' receivers listen on 127.0.0.1.
     settings.COLLAB_WEBHOOK_ALLOW_PRIVATE_URLS = True
 
 

@@ -38,7 +38,6 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", WSGIHandler())
 @pytest.fixture
 def world(cast, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
-    settings.COLLAB_WEBHOOK_INPROCESS_WORKER = False
     settings.COLLAB_BULK_RUNNER = "inline"
     ticket, token = make_ticket(cast)
     drive(cast, ticket, "in_progress")

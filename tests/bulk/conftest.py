@@ -12,7 +12,6 @@ from tenants.models import ApiKey, ApiKeyScope, Party
 def _bulk_inline(settings, tmp_path) -> None:
     settings.COLLAB_BULK_RUNNER = "inline"
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.COLLAB_WEBHOOK_INPROCESS_WORKER = False
 
 
 def key_client(party: Party, *scopes: str) -> APIClient:

@@ -8,7 +8,6 @@ from tests.collab.conftest import any_layer, memory_layer  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
-def _webhooks_sent_by_the_test(settings) -> None:
-    # Robot deliveries are driven by the tests (deliver_due) against a local receiver.
-    settings.COLLAB_WEBHOOK_INPROCESS_WORKER = False
+def _local_receivers_allowed(settings) -> None:
+    # The tests' receivers listen on 127.0.0.1.
     settings.COLLAB_WEBHOOK_ALLOW_PRIVATE_URLS = True

@@ -18,7 +18,6 @@ pytestmark = pytest.mark.django_db
 def _bulk_inline(settings, tmp_path) -> None:
     settings.COLLAB_BULK_RUNNER = "inline"
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.COLLAB_WEBHOOK_INPROCESS_WORKER = False
 
 
 @pytest.fixture
