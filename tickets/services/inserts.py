@@ -9,6 +9,7 @@ spent about as long on that as on building the tickets). SQLite keeps ``bulk_cre
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime
 
@@ -43,9 +44,8 @@ def tickets_insert(
         for row in rows:
             for field in stamped:
                 field.pre_save(row, add=True)  # sets the time on the row, as a save would
-    sql, params = _statement(tickets, children)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_statement(), _documents(tickets, children))
         returned = cursor.fetchall()
     by_table: list[list[int]] = [[] for _model in (Ticket, *_CHILDREN)]
     for table, pk in returned:
@@ -64,10 +64,27 @@ def _fields(model: type[Model]) -> list:
     return [field for field in model._meta.concrete_fields if not field.primary_key]
 
 
-def _statement(tickets: list[Ticket], children: tuple[list, ...]) -> tuple[str, list[str]]:
-    """The chained INSERTs; children find their ticket's new id by its unique reference. Each
-    INSERT keeps its document's order (``ORDER BY`` the ordinality), so the ids come back in
-    the order of the rows, table by table (the first column says which)."""
+def _child_fields(model: type[Model]) -> list:
+    return [field for field in _fields(model) if field.name != "ticket"]
+
+
+def _documents(tickets: list[Ticket], children: tuple[list, ...]) -> list[str]:
+    """The statement's parameters: one JSON document per table, in the statement's order."""
+    return [
+        _document(tickets, _fields(Ticket)),
+        *(
+            _document(rows, _child_fields(model), ticket_reference=True)
+            for model, rows in zip(_CHILDREN, children, strict=True)
+        ),
+    ]
+
+
+@functools.cache
+def _statement() -> str:
+    """The chained INSERTs (built once: they depend on the models only); children find their
+    ticket's new id by its unique reference. Each INSERT keeps its document's order (``ORDER
+    BY`` the ordinality), so the ids come back in the order of the rows, table by table (the
+    first column says which)."""
     fields = _fields(Ticket)
     names = ", ".join(field.column for field in fields)
     parts = [
@@ -75,10 +92,9 @@ def _statement(tickets: list[Ticket], children: tuple[list, ...]) -> tuple[str, 
         f" (jsonb_to_recordset(%s::jsonb) AS ({_columns(fields)})) WITH ORDINALITY AS"
         f" v({names}, position) ORDER BY position RETURNING id, reference)"
     ]
-    params = [_document(tickets, fields)]
     returned = ["SELECT 0, id FROM t"]
-    for number, (model, rows) in enumerate(zip(_CHILDREN, children, strict=True), start=1):
-        fields = [field for field in _fields(model) if field.name != "ticket"]
+    for number, model in enumerate(_CHILDREN, start=1):
+        fields = _child_fields(model)
         names = ", ".join(field.column for field in fields)
         values = ", ".join(f"v.{field.column}" for field in fields)
         parts.append(
@@ -88,11 +104,9 @@ def _statement(tickets: list[Ticket], children: tuple[list, ...]) -> tuple[str, 
             f" v(ticket_reference, {names}, position)"
             " JOIN t ON t.reference = v.ticket_reference ORDER BY v.position RETURNING id)"
         )
-        params.append(_document(rows, fields, ticket_reference=True))
         returned.append(f"SELECT {number}, id FROM c{number}")  # noqa: S608
     # Table and column names come from the models, the values travel as parameters.
-    sql = "WITH " + ", ".join(parts) + " " + " UNION ALL ".join(returned)
-    return sql, params
+    return "WITH " + ", ".join(parts) + " " + " UNION ALL ".join(returned)
 
 
 def _columns(fields: list) -> str:
