@@ -11,11 +11,10 @@ helpers of ``tickets.services`` so events, sequence numbers and outbox rows stay
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +32,7 @@ from .models import (
     TicketEvent,
     Visibility,
 )
+from .recordsets import rows_insert, rows_update
 from .services.custody import _auto_assign
 from .services.events import _Change, _event_build
 from .services.transitions import _perform_locked
@@ -182,18 +182,18 @@ class _Batch:
         return True
 
     def flush_events(self) -> None:
-        _rows_insert(TicketEvent, self.events)
+        rows_insert(TicketEvent, self.events)
         self.published += self.events
         self.events = []
 
     def flush_periods(self) -> None:
-        _rows_update(Custody, self.periods, ["warned_at", "breached_at"])
+        rows_update(Custody, self.periods, ["warned_at", "breached_at"])
         self.periods = []
 
     def finish(self) -> None:
         self.flush_periods()
         self.flush_events()
-        _rows_update(
+        rows_update(
             Ticket,
             self.tickets,
             [
@@ -206,79 +206,6 @@ class _Batch:
             ],
         )
         _Change(self.published).publish_on_commit()
-
-
-def _recordset(rows: list, fields: list) -> tuple[str, str]:
-    """``fields`` of ``rows`` as one JSON document and the column list that
-    ``jsonb_to_recordset`` reads it with. The whole batch travels as a single text parameter
-    that ``json.dumps`` writes in C: with one array parameter per column, psycopg adapted each of
-    the batch's values in Python and Django prepared each one (half of a 500-ticket batch's
-    writes)."""
-    document = json.dumps(
-        [{field.column: getattr(row, field.attname) for field in fields} for row in rows],
-        default=_json_value,
-    )
-    columns = ", ".join(f"{field.column} {field.db_type(connection)}" for field in fields)
-    return document, columns
-
-
-def _json_value(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not a column value the sweeper writes")
-
-
-def _rows_update(model, rows: list, names: list[str]) -> None:
-    """Save ``names`` of many rows in one statement: on PostgreSQL an ``UPDATE … FROM
-    jsonb_to_recordset(…)`` (see ``_recordset``). Django's ``bulk_update`` builds one CASE per
-    column whose cost grows with the square of the batch (measured: 1.3 s for 500 rows)."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_update(rows, names)
-        return
-    pk = model._meta.pk
-    fields = [pk] + [model._meta.get_field(name) for name in names]
-    document, columns = _recordset(rows, fields)
-    table = model._meta.db_table
-    assignments = ", ".join(f"{field.column} = v.{field.column}" for field in fields[1:])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {assignments}"  # noqa: S608
-            f" FROM jsonb_to_recordset(%s::jsonb) AS v({columns})"
-            f" WHERE {table}.{pk.column} = v.{pk.column}",
-            [document],
-        )
-
-
-def _rows_insert(model, rows: list) -> None:
-    """Insert many new rows and set their primary keys, like ``bulk_create``: on PostgreSQL one
-    ``INSERT … SELECT … FROM jsonb_to_recordset(…) RETURNING`` in the document's order (see
-    ``_recordset``); Django's own ``bulk_create`` prepared and the driver adapted every value
-    in Python, 40 % of a sweep of warnings."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(rows)
-        return
-    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    for row in rows:
-        for field in fields:
-            setattr(row, field.attname, field.pre_save(row, add=True))  # auto_now_add
-    document, columns = _recordset(rows, fields)
-    names = ", ".join(field.column for field in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {model._meta.db_table} ({names})"  # noqa: S608
-            f" SELECT {names} FROM ROWS FROM (jsonb_to_recordset(%s::jsonb) AS ({columns}))"
-            f" WITH ORDINALITY AS v({names}, position) ORDER BY position"
-            f" RETURNING {model._meta.pk.column}",
-            [document],
-        )
-        for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
-            row.pk = pk
-            row._state.adding = False
-            row._state.db = connection.alias
 
 
 def _open_periods(ticket_ids: list[int]) -> dict[int, Custody]:

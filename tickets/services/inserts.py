@@ -10,13 +10,12 @@ spent about as long on that as on building the tickets). SQLite keeps ``bulk_cre
 from __future__ import annotations
 
 import functools
-import json
-from datetime import datetime
 
 from django.db import connection
 from django.db.models import Model
 
 from ..models import Custody, Participant, Ticket, TicketEvent
+from ..recordsets import insert_fields, json_document, mark_saved, stamp_auto_times, typed_columns
 
 # The children of a new ticket, in the order they are inserted and their ids returned.
 _CHILDREN = (TicketEvent, Participant, Custody)
@@ -36,14 +35,7 @@ def tickets_insert(
             model.objects.bulk_create(rows)
         return
     for model, rows in ((Ticket, tickets), *zip(_CHILDREN, children, strict=True)):
-        stamped = [
-            field
-            for field in _fields(model)
-            if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
-        ]
-        for row in rows:
-            for field in stamped:
-                field.pre_save(row, add=True)  # sets the time on the row, as a save would
+        stamp_auto_times(model, rows)
     with connection.cursor() as cursor:
         cursor.execute(_statement(), _documents(tickets, children))
         returned = cursor.fetchall()
@@ -52,28 +44,22 @@ def tickets_insert(
         by_table[table].append(pk)
     for rows, pks in zip((tickets, *children), by_table, strict=True):
         for row, pk in zip(rows, pks, strict=True):
-            row.pk = pk
-            row._state.adding = False
-            row._state.db = connection.alias
+            mark_saved(row, pk)
     for rows in children:
         for row in rows:
             row.ticket = row.ticket  # sets ticket_id and keeps the ticket, as bulk_create does
 
 
-def _fields(model: type[Model]) -> list:
-    return [field for field in model._meta.concrete_fields if not field.primary_key]
-
-
 def _child_fields(model: type[Model]) -> list:
-    return [field for field in _fields(model) if field.name != "ticket"]
+    return [field for field in insert_fields(model) if field.name != "ticket"]
 
 
 def _documents(tickets: list[Ticket], children: tuple[list, ...]) -> list[str]:
     """The statement's parameters: one JSON document per table, in the statement's order."""
     return [
-        _document(tickets, _fields(Ticket)),
+        json_document(tickets, insert_fields(Ticket)),
         *(
-            _document(rows, _child_fields(model), ticket_reference=True)
+            json_document(rows, _child_fields(model), _ticket_reference)
             for model, rows in zip(_CHILDREN, children, strict=True)
         ),
     ]
@@ -85,11 +71,11 @@ def _statement() -> str:
     ticket's new id by its unique reference. Each INSERT keeps its document's order (``ORDER
     BY`` the ordinality), so the ids come back in the order of the rows, table by table (the
     first column says which)."""
-    fields = _fields(Ticket)
+    fields = insert_fields(Ticket)
     names = ", ".join(field.column for field in fields)
     parts = [
         f"t AS (INSERT INTO {Ticket._meta.db_table} ({names}) SELECT {names} FROM ROWS FROM"  # noqa: S608
-        f" (jsonb_to_recordset(%s::jsonb) AS ({_columns(fields)})) WITH ORDINALITY AS"
+        f" (jsonb_to_recordset(%s::jsonb) AS ({typed_columns(fields)})) WITH ORDINALITY AS"
         f" v({names}, position) ORDER BY position RETURNING id, reference)"
     ]
     returned = ["SELECT 0, id FROM t"]
@@ -100,7 +86,7 @@ def _statement() -> str:
         parts.append(
             f"c{number} AS (INSERT INTO {model._meta.db_table} (ticket_id, {names})"  # noqa: S608
             f" SELECT t.id, {values} FROM ROWS FROM (jsonb_to_recordset(%s::jsonb) AS"
-            f" (ticket_reference text, {_columns(fields)})) WITH ORDINALITY AS"
+            f" (ticket_reference text, {typed_columns(fields)})) WITH ORDINALITY AS"
             f" v(ticket_reference, {names}, position)"
             " JOIN t ON t.reference = v.ticket_reference ORDER BY v.position RETURNING id)"
         )
@@ -109,26 +95,5 @@ def _statement() -> str:
     return "WITH " + ", ".join(parts) + " " + " UNION ALL ".join(returned)
 
 
-def _columns(fields: list) -> str:
-    return ", ".join(f"{field.column} {field.db_type(connection)}" for field in fields)
-
-
-def _document(rows: list, fields: list, *, ticket_reference: bool = False) -> str:
-    """The rows as one JSON array written by ``json.dumps`` in C. JSON columns travel as nested
-    JSON (these models' JSON fields use the plain encoder, as Django would)."""
-    return json.dumps(
-        [
-            {
-                **({"ticket_reference": row.ticket.reference} if ticket_reference else {}),
-                **{field.column: getattr(row, field.attname) for field in fields},
-            }
-            for row in rows
-        ],
-        default=_json_value,
-    )
-
-
-def _json_value(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not a value a new ticket's rows hold")
+def _ticket_reference(row: Model) -> dict:
+    return {"ticket_reference": row.ticket.reference}
