@@ -27,6 +27,7 @@ from tickets import services
 from tickets.errors import TicketError
 from tickets.models import TicketCategory
 from tickets.projections import ticket_for_party
+from tickets.recordsets import rows_insert
 from tickets.selectors import ticket_get_for_party
 
 from . import exporting, files
@@ -89,7 +90,7 @@ def _chunk_commit(
             results = handle_chunk(chunk)
         items = [
             BulkJobItem(
-                job=locked,
+                job_id=locked.pk,
                 row=row,
                 reference=reference,
                 outcome=outcome,
@@ -100,7 +101,7 @@ def _chunk_commit(
                 chunk, results, strict=True
             )
         ]
-        BulkJobItem.objects.bulk_create(items)
+        rows_insert(BulkJobItem, items)
         locked.offset = position + len(chunk)
         locked.succeeded += sum(1 for i in items if i.outcome == ItemOutcome.DONE)
         locked.skipped += sum(1 for i in items if i.outcome == ItemOutcome.SKIPPED)
@@ -144,18 +145,23 @@ def _import_context(job: BulkJob) -> ImportContext:
 def _run_import(job: BulkJob, actor: Actor, max_chunks: int | None) -> bool:
     ctx = _import_context(job)
     known: dict[tuple[str, int, str], str] = {}
+    digests: dict[int, str] = {}  # the chunk's request hashes by row, computed once
 
     def prepare(chunk: list) -> None:
-        # One query per chunk tells which requests were imported before (any earlier file).
-        hashes = set()
-        for _row, record in chunk:
+        # One query per chunk tells which requests were imported before (any earlier file);
+        # narrowed by order number too, so it walks the ledger's unique index instead of
+        # every request the owner ever imported.
+        digests.clear()
+        orders = set()
+        for row, record in chunk:
             try:
-                hashes.add(request_hash(category_of(ctx, record).code, record))
+                digests[row] = request_hash(category_of(ctx, record).code, record)
             except RowError:
                 continue
+            orders.add(record.get("order_number", ""))
         known.clear()
         for order, category_id, digest, reference in ImportRecord.objects.filter(
-            owner=job.owner, request_hash__in=hashes
+            owner=job.owner, order_number__in=orders, request_hash__in=set(digests.values())
         ).values_list("order_number", "category_id", "request_hash", "ticket__reference"):
             known[(order, category_id, digest)] = reference
 
@@ -165,7 +171,7 @@ def _run_import(job: BulkJob, actor: Actor, max_chunks: int | None) -> bool:
             arguments = ticket_arguments(ctx, category, record)
         except RowError as exc:
             return ItemOutcome.FAILED, "", exc.code, exc.message
-        key = (arguments["order_number"], category.pk, request_hash(category.code, record))
+        key = (arguments["order_number"], category.pk, digests[row])
         if key in known:
             return ItemOutcome.SKIPPED, known[key], "duplicate", _("Imported before.")
         try:
@@ -196,14 +202,14 @@ def _run_import(job: BulkJob, actor: Actor, max_chunks: int | None) -> bool:
         results: list[ItemResult | None] = [None] * len(chunk)
         first_of: dict[tuple[str, int, str], int] = {}
         wanted: list[tuple[int, tuple[str, int, str], dict]] = []
-        for index, (_row, record) in enumerate(chunk):
+        for index, (row, record) in enumerate(chunk):
             try:
                 category = category_of(ctx, record)
                 arguments = ticket_arguments(ctx, category, record)
             except RowError as exc:
                 results[index] = (ItemOutcome.FAILED, "", exc.code, exc.message)
                 continue
-            key = (arguments["order_number"], category.pk, request_hash(category.code, record))
+            key = (arguments["order_number"], category.pk, digests[row])
             if key in known or key in first_of:
                 continue  # a repeat: settled below, after the first of its kind
             first_of[key] = index
@@ -221,16 +227,16 @@ def _run_import(job: BulkJob, actor: Actor, max_chunks: int | None) -> bool:
                     ticket, _token = result
                     records.append(
                         ImportRecord(
-                            owner=job.owner,
+                            owner_id=job.owner_id,
                             order_number=key[0],
                             category_id=key[1],
                             request_hash=key[2],
-                            ticket=ticket,
-                            job=job,
+                            ticket_id=ticket.pk,
+                            job_id=job.pk,
                         )
                     )
                     results[index] = (ItemOutcome.DONE, ticket.reference, "", "")
-                ImportRecord.objects.bulk_create(records)
+                rows_insert(ImportRecord, records)
         except IntegrityError:
             return [handle(row, record) for row, record in chunk]
         for (_index, key, _arguments), result in zip(wanted, created, strict=True):

@@ -58,13 +58,17 @@ def audiences_of(event: TicketEvent) -> list[int]:
     return audiences([event])[event.pk]
 
 
-def buyer_payloads(event: TicketEvent) -> dict[str, dict]:
-    """The buyer projection in every shipped language: the buyer's socket picks its own, so one
-    push serves a Chinese and an English page alike without a query per socket."""
-    payloads = {}
+def buyer_payloads(events: list[TicketEvent]) -> dict[int, dict[str, dict]]:
+    """For each public event (by id), the buyer projection in every shipped language: the
+    buyer's socket picks its own, so one push serves a Chinese and an English page alike
+    without a query per socket. One language switch per language for the whole list, not per
+    event (switching costs more than a small event's projection)."""
+    public = [event for event in events if event.visibility == Visibility.PUBLIC]
+    payloads: dict[int, dict[str, dict]] = {event.pk: {} for event in public}
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
-            payloads[code] = event_for_buyer(event)
+            for event in public:
+                payloads[event.pk][code] = event_for_buyer(event)
     return payloads
 
 
@@ -105,15 +109,16 @@ def events_committed(events: list[TicketEvent]) -> None:
     # batch holds hundreds of tickets).
     events = sorted(events, key=lambda event: (event.ticket_id, event.seq))
     seen = audiences(events)
+    for_buyers = buyer_payloads(events)
     sends: list[tuple[str, dict]] = []
     for event in events:
         party_message = _message(event, event=event_for_party(event))
         for party_id in seen[event.pk]:
             sends.append((party_group(party_id), party_message))
             sends.append((ticket_group(event.ticket_id, party_id), party_message))
-        if event.visibility == Visibility.PUBLIC:
+        if event.pk in for_buyers:
             sends.append(
-                (buyer_group(event.ticket_id), _message(event, events=buyer_payloads(event)))
+                (buyer_group(event.ticket_id), _message(event, events=for_buyers[event.pk]))
             )
     # One trip into async code for the whole commit: outside a server (commands, workers) each
     # async_to_sync call starts an event loop and the Redis layer a connection for it.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import json
+
 from django.utils import translation
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
@@ -33,6 +36,14 @@ def _key(path: list) -> str:
     return ".".join(["form_data", *(str(step) for step in path)])
 
 
+@functools.lru_cache(maxsize=256)
+def _validator(schema_text: str) -> Draft202012Validator:
+    """One validator per schema text: building one costs more than checking a small form, and
+    an import checks thousands of rows against a few category schemas. Keyed by the schema's
+    content, so an edited schema gets its own validator."""
+    return Draft202012Validator(json.loads(schema_text))
+
+
 def form_data_validate(schema: dict, data: object) -> dict:
     """Return the data if it satisfies the schema, else raise with messages keyed by the field's
     path: ``form_data.new_size``, ``form_data.new_address.district``, ``form_data.photos.1``."""
@@ -41,7 +52,8 @@ def form_data_validate(schema: dict, data: object) -> dict:
     if not schema:
         return data
     errors: dict[str, list[str]] = {}
-    for error in Draft202012Validator(schema).iter_errors(data):
+    validator = _validator(json.dumps(schema, sort_keys=True))
+    for error in validator.iter_errors(data):
         # ``required`` and ``additionalProperties`` are reported on the object that holds the
         # field (possibly nested), so the field's own path is the object's path plus its name.
         at = list(error.absolute_path)

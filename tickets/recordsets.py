@@ -6,7 +6,8 @@ measured, that was 40 % of a sweep of warnings and about as long as building the
 API create (bench/README.md). ``bulk_update`` also builds one CASE per column whose cost grows
 with the square of the batch (1.3 s for 500 rows). SQLite keeps Django's bulk methods.
 
-Used by the ticket ledger's batch writers (``tickets.services.inserts``, ``tickets.sweeper``).
+Used by the ticket ledger's batch writers (``tickets.services.inserts``, ``tickets.sweeper``)
+and the bulk runner's import records and job items (``bulk.runner``).
 Table and column names come from the models; values travel only as parameters.
 """
 
