@@ -40,7 +40,7 @@ def _api_routes() -> list[tuple[str, object]]:
 
 
 # Person-scoped routes (``session_only``: a person's notifications) refuse every API key with
-# 403; their isolation between people is tested in tests/notifications/test_api.py.
+# 403; their isolation between people is tested in tests/notifications/test_pages.py.
 ROUTES = [(route, view) for route, view in _api_routes() if not getattr(view, "session_only", 0)]
 METHODS = ("get", "post", "patch", "put", "delete")
 # Parties that may not see the victim ticket (streamer → brand; platform "starmall" is strong).
