@@ -7,7 +7,7 @@ API create (bench/README.md). ``bulk_update`` also builds one CASE per column wh
 with the square of the batch (1.3 s for 500 rows). SQLite keeps Django's bulk methods.
 
 Used by the ticket ledger's batch writers (``tickets.services.inserts``, ``tickets.sweeper``)
-and the bulk runner's import records and job items (``bulk.runner``).
+and the bulk runner's import records and job items (``bulk.runner``, from plain values).
 Table and column names come from the models; values travel only as parameters.
 """
 
@@ -19,6 +19,7 @@ from datetime import datetime
 
 from django.db import connection
 from django.db.models import Model
+from django.utils import timezone
 
 
 def insert_fields(model: type[Model]) -> list:
@@ -92,6 +93,37 @@ def rows_insert(model: type[Model], rows: list) -> None:
         )
         for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
             mark_saved(row, pk)
+
+
+def values_insert(model: type[Model], rows: list[dict]) -> None:
+    """Insert many new rows given as ``{attname: value}`` dicts (every column but the primary key
+    and the ``auto_now``/``auto_now_add`` times, which are set here), without building a model
+    instance per row; for write-only rows whose ids nobody needs (the bulk runner's ledger and
+    item rows). One ``INSERT … SELECT`` from the document on PostgreSQL."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**row) for row in rows])
+        return
+    fields = insert_fields(model)
+    now = timezone.now()
+    stamped = {
+        field.attname: now
+        for field in fields
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+    }
+    columns = [(field.column, field.attname) for field in fields]
+    document = [
+        {column: values[attname] for column, attname in columns}
+        for values in ({**stamped, **row} for row in rows)
+    ]
+    names = ", ".join(column for column, _attname in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {model._meta.db_table} ({names})"  # noqa: S608
+            f" SELECT {names} FROM jsonb_to_recordset(%s::jsonb) AS ({typed_columns(fields)})",
+            [json.dumps(document, default=_json_value)],
+        )
 
 
 def rows_update(model: type[Model], rows: list, names: list[str]) -> None:

@@ -176,7 +176,7 @@ def test_readers_and_platforms_cannot_import(cast):
 
 
 def test_stopped_job_resumes_without_duplicates(cast, settings, monkeypatch):
-    monkeypatch.setattr("bulk.runner.CHUNK_SIZE", 3)
+    monkeypatch.setattr("bulk.runner.IMPORT_CHUNK_SIZE", 3)
     settings.COLLAB_BULK_RUNNER = "celery_never"  # queue only; the test drives the runner
     job = bulk_import_create(
         actor=cast.actor("lucy-live"), upload=csv_upload([size_row(n) for n in range(1, 11)])
