@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+from .bodies import Body
+
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 
@@ -51,7 +53,7 @@ def keyset_page(qs: QuerySet, *, cursor: str | None, size: int) -> tuple[list, s
     return rows, following
 
 
-class PageQuery(serializers.Serializer):
+class PageQuery(Body):
     cursor = serializers.CharField(required=False, help_text="`next_cursor` of the previous page.")
     page_size = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from integrations.api.bodies import Body
 from integrations.api.pagination import PageQuery
 from quality.checks import BUYER_TEXT_OF_ACTION
 from tenants.models import Party, PartyKind
@@ -45,7 +46,7 @@ class AddressSerializer(serializers.Serializer):
     detail = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class TicketCreateSerializer(serializers.Serializer):
+class TicketCreateSerializer(Body):
     category = CategoryCodeField()
     subject = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
