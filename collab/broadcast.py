@@ -36,13 +36,17 @@ def buyer_group(ticket_id: int) -> str:
     return f"buyer.{ticket_id}"
 
 
-def audiences(events: list[TicketEvent]) -> dict[int, list[int]]:
+def audiences(
+    events: list[TicketEvent], participants: dict[int, set[int]] | None = None
+) -> dict[int, list[int]]:
     """For each event (by id), the parties that may see it: the ticket's participants, plus a
-    strong-oversight platform. One participants query for all the events' tickets (none for
-    tickets just created: they carry their participants)."""
-    participants = participant_party_ids(
-        {event.ticket_id: event.ticket for event in events}.values()
-    )
+    strong-oversight platform. ``participants`` (party ids by ticket id) is read when not given:
+    one query for all the events' tickets (none for tickets just created: they carry their
+    participants)."""
+    if participants is None:
+        participants = participant_party_ids(
+            {event.ticket_id: event.ticket for event in events}.values()
+        )
     seen: dict[int, list[int]] = {}
     for event in events:
         ticket = event.ticket
@@ -97,18 +101,22 @@ def _platforms_load(events: list[TicketEvent]) -> None:
             ticket.platform = platforms[ticket.platform_id]
 
 
-def events_committed(events: list[TicketEvent]) -> None:
+def events_committed(
+    events: list[TicketEvent], *, participants: dict[int, set[int]] | None = None
+) -> None:
     """Called from ``transaction.on_commit`` with the events the committed transaction saved,
     as the services hold them (ticket, actor party and user attached): they are not read back,
-    which cost a sweep or an import chunk one wide query and a model per event and ticket."""
+    which cost a sweep or an import chunk one wide query and a model per event and ticket.
+    ``participants`` are the tickets' participants as the transaction wrote them (the
+    services read them once for the outbox, the notifications and this push)."""
     layer = get_channel_layer()
     if layer is None or not events:
         return
     _platforms_load(events)
-    # One participants query however many events the commit carries (a bulk chunk or a sweeper
-    # batch holds hundreds of tickets).
+    # One participants query at most however many events the commit carries (a bulk chunk or a
+    # sweeper batch holds hundreds of tickets).
     events = sorted(events, key=lambda event: (event.ticket_id, event.seq))
-    seen = audiences(events)
+    seen = audiences(events, participants)
     for_buyers = buyer_payloads(events)
     sends: list[tuple[str, dict]] = []
     for event in events:

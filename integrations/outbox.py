@@ -21,12 +21,12 @@ from .worker import kick
 _PARTY_RELATIONS = ("originator", "platform", "brand", "merchant", "handler", "custody_party")
 
 
-def _endpoints_by_ticket(tickets: dict[int, Ticket]) -> dict[int, list[WebhookEndpoint]]:
+def _endpoints_by_ticket(
+    tickets: dict[int, Ticket], participants: dict[int, set[int]]
+) -> dict[int, list[WebhookEndpoint]]:
     """Active endpoints of the parties that may see each ticket (the visibility rule of DESIGN
-    §2: participants, and the ticket's platform if it oversees strongly), in id order. The
-    endpoints come from the configuration cache, the participants from
-    ``participant_party_ids`` (nothing read for new tickets, one query for other batches)."""
-    participants = participant_party_ids(tickets.values())
+    §2: ``participants``, and the ticket's platform if it oversees strongly), in id order. The
+    endpoints come from the configuration cache."""
     party_ids = {t.platform_id for t in tickets.values() if t.platform_id is not None}
     party_ids.update(*participants.values())
     endpoints_of = {party_id: _party_endpoints(party_id) for party_id in sorted(party_ids)}
@@ -58,8 +58,15 @@ def _party_endpoints(party_id: int) -> list[WebhookEndpoint]:
 
 
 def _relations_load(tickets: list[Ticket]) -> None:
-    """Fill the tickets' party relations the projection reads, with one query for those that
-    the services did not already hold in memory."""
+    """Fill what the projection reads and the services did not hold in memory: the columns a
+    writer loaded the ticket without (the SLA sweeper loads only what it reads) and the party
+    relations, with one query each."""
+    deferred = [ticket for ticket in tickets if ticket.get_deferred_fields()]
+    if deferred:
+        complete = Ticket.objects.in_bulk([ticket.pk for ticket in deferred])
+        for ticket in deferred:
+            for name in ticket.get_deferred_fields():
+                setattr(ticket, name, getattr(complete[ticket.pk], name))
     missing = [
         (ticket, name, getattr(ticket, f"{name}_id"))
         for ticket in tickets
@@ -87,13 +94,19 @@ def payload_for(event: TicketEvent, party: Party) -> dict:
     }
 
 
-def deliveries_write(events: list[TicketEvent]) -> int:
+def deliveries_write(
+    events: list[TicketEvent], *, participants: dict[int, set[int]] | None = None
+) -> int:
     """Write one pending delivery per (event, endpoint whose party may see the event and wants
-    its kind). Must run inside the events' transaction. Returns how many rows were written."""
+    its kind). Must run inside the events' transaction. ``participants`` (party ids by ticket
+    id) is read with ``participant_party_ids`` when the caller does not hold it. Returns how
+    many rows were written."""
     if not events:
         return 0
     tickets = {event.ticket_id: event.ticket for event in events}
-    endpoints_of = _endpoints_by_ticket(tickets)
+    if participants is None:
+        participants = participant_party_ids(tickets.values())
+    endpoints_of = _endpoints_by_ticket(tickets, participants)
     if not endpoints_of:
         return 0
     _relations_load([tickets[ticket_id] for ticket_id, found in endpoints_of.items() if found])

@@ -154,11 +154,14 @@ class Recipient:
     kind: str
 
 
-def recipients_for(events: list[TicketEvent]) -> list[Recipient]:
+def recipients_for(
+    events: list[TicketEvent], *, participants: dict[int, set[int]] | None = None
+) -> list[Recipient]:
     """Who to notify of ``events`` (see the module docstring), in event order. Costs nothing
     when no event can notify anyone; otherwise one query for the people of the parties
-    concerned (with their settings), one for the tickets' participants, and at most one for
-    categories the services had not loaded: per batch, never per event."""
+    concerned (with their settings), one for the tickets' participants unless the caller holds
+    them (``participants``, party ids by ticket id), and at most one for categories the
+    services had not loaded: per batch, never per event."""
     wanted = [
         (event, want)
         for event in events
@@ -184,7 +187,8 @@ def recipients_for(events: list[TicketEvent]) -> list[Recipient]:
     for membership in memberships:
         people[membership.party_id].append(membership)
     tickets = {event.ticket_id: event.ticket for event, _want in wanted}
-    participants = participant_party_ids(tickets.values())
+    if participants is None:
+        participants = participant_party_ids(tickets.values())
     codes = _category_codes(tickets)
 
     found: list[Recipient] = []

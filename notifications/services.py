@@ -18,12 +18,14 @@ from .models import EmailState, Notification, NotificationKind, NotificationSett
 from .recipients import recipients_for
 
 
-def notifications_write(events: list[TicketEvent]) -> int:
+def notifications_write(
+    events: list[TicketEvent], *, participants: dict[int, set[int]] | None = None
+) -> int:
     """Write the notifications of ``events`` (see ``notifications.recipients`` for who gets
-    what), honouring each person's settings. Must run inside the events' transaction. One
-    bulk insert per batch at most; returns how many rows were written."""
+    what, and ``participants``), honouring each person's settings. Must run inside the events'
+    transaction. One bulk insert per batch at most; returns how many rows were written."""
     rows: list[Notification] = []
-    for recipient in recipients_for(events):
+    for recipient in recipients_for(events, participants=participants):
         user = recipient.membership.user
         choices = getattr(user, "notification_settings", None) or NotificationSettings()
         in_app = choices.in_app(recipient.kind)

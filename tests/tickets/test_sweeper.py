@@ -11,9 +11,12 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
+from integrations.models import WebhookDelivery, WebhookEndpoint
 from tenants.actors import Actor
 from tests.conftest import drive, make_ticket, requires_postgres
 from tickets.models import Custody, RoutingAction, Ticket, TicketEvent
+from tickets.projections import ticket_for_party
+from tickets.selectors import ticket_relations_load
 from tickets.services import ticket_perform
 from tickets.sweeper import sla_sweep
 
@@ -76,6 +79,22 @@ def test_a_brand_that_never_accepts_is_warned_then_breached_and_escalated(cast, 
     clock.shift(HOUR)
     sla_sweep()
     assert TicketEvent.objects.filter(ticket=ticket, kind="sla.breached").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_warning_webhook_carries_the_whole_ticket_the_sweeper_did_not_load(cast, clock):
+    # The sweeper loads only the columns it reads; the outbox must still send the ticket whole.
+    policy(cast.platform, accept_h=4, party_kind="brand", calendar=round_the_clock())
+    rule(cast.streamer, action=RoutingAction.ROUTE_TO_BRAND)
+    WebhookEndpoint.objects.create(party=cast.brand, url="https://brand.example/hook")
+    ticket, _t = make_ticket(cast)
+    clock.shift(3 * HOUR + timedelta(minutes=1))
+    assert sla_sweep().warned == 1
+    delivery = WebhookDelivery.objects.get(kind="sla.warning")
+    swept = Ticket.objects.get(pk=ticket.pk)
+    ticket_relations_load([swept])
+    assert delivery.payload["data"]["ticket"] == ticket_for_party(swept, cast.brand)
+    assert delivery.payload["data"]["ticket"]["subject"] == ticket.subject
 
 
 @pytest.mark.django_db
