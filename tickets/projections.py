@@ -15,13 +15,29 @@ from .workflow import BUYER_STEP_OF_STATE, State
 def buyer_data_visible_to(ticket: Ticket, party: Party) -> bool:
     """Full buyer data for the originating party, and for the merchant fulfilling the order only
     if the buyer consented to sharing (PIPL Art. 23). Everyone else sees it masked."""
-    if party.pk == ticket.originator_id:
-        return True
-    fulfils = party.kind == PartyKind.MERCHANT and party.pk in (
-        ticket.merchant_id,
-        ticket.handler_id,
+    return buyer_data_visible(
+        party,
+        originator_id=ticket.originator_id,
+        merchant_id=ticket.merchant_id,
+        handler_id=ticket.handler_id,
+        consent=ticket.buyer_consent,
     )
-    return fulfils and ticket.buyer_consent
+
+
+def buyer_data_visible(
+    party: Party,
+    *,
+    originator_id: int,
+    merchant_id: int | None,
+    handler_id: int | None,
+    consent: bool,
+) -> bool:
+    """``buyer_data_visible_to`` from the ticket's columns alone, for readers (the export) that
+    stream column values instead of building a ``Ticket`` per row."""
+    if party.pk == originator_id:
+        return True
+    fulfils = party.kind == PartyKind.MERCHANT and party.pk in (merchant_id, handler_id)
+    return fulfils and consent
 
 
 def _party_ref(party: Party | None) -> dict | None:
