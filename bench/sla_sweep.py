@@ -45,7 +45,7 @@ from tickets.models import (  # noqa: E402
     TicketCategory,
     TicketEvent,
 )
-from tickets.sweeper import due_tickets, sla_sweep  # noqa: E402
+from tickets.sweeper import BATCH_SIZE, due_tickets, sla_sweep  # noqa: E402
 
 
 def bulk_insert(model, count: int, expressions: dict[str, str]) -> None:
@@ -163,7 +163,7 @@ def timed_sweep() -> tuple[float, object]:
 
 def explain() -> str:
     with transaction.atomic():
-        sql, params = due_tickets(timezone.now(), 500).query.sql_with_params()
+        sql, params = due_tickets(timezone.now(), BATCH_SIZE).query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
             return f"{sql}\n" + "\n".join(row[0] for row in cursor.fetchall())

@@ -93,10 +93,12 @@ _PERIOD_FIELDS = (
 
 
 def due_tickets(now: datetime, limit: int):
-    """The due-row query: an index range scan on ``next_sla_check_at``, oldest first."""
+    """The due-row query: an index range scan on ``next_sla_check_at``, oldest first, loading
+    the columns of ``_SWEPT_FIELDS``."""
     return (
         Ticket.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(next_sla_check_at__lte=now)
+        .only(*_SWEPT_FIELDS)
         .order_by("next_sla_check_at")[:limit]
     )
 
@@ -282,7 +284,7 @@ def _collector_paused() -> Iterator[None]:
 
 def _sweep_batch(now: datetime, batch_size: int, report: SweepReport) -> int:
     with _collector_paused(), transaction.atomic():
-        tickets = list(due_tickets(now, batch_size).only(*_SWEPT_FIELDS))
+        tickets = list(due_tickets(now, batch_size))
         if not tickets:
             return 0
         periods = _open_periods([t.pk for t in tickets])
