@@ -1,6 +1,6 @@
 """Export rows: the columns a party may see, masked exactly as ``ticket_for_party`` masks them.
 
-Writers stream: CSV row by row into a file, XLSX through openpyxl's write-only mode. Memory does
+Writers stream: CSV row by row into a file, XLSX through ``bulk.xlsx``. Memory does
 not grow with the number of rows (see tests/bulk/test_export.py).
 """
 
@@ -14,7 +14,6 @@ from typing import IO
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
-from openpyxl import Workbook
 
 from tenants.models import Party
 from tickets.masking import mask_address, mask_form_data, mask_name, mask_phone
@@ -22,6 +21,7 @@ from tickets.models import Ticket, TicketCategory
 from tickets.projections import buyer_data_visible
 
 from .models import FileFormat
+from .xlsx import xlsx_write
 
 BASE_COLUMNS = [
     "reference",
@@ -238,12 +238,7 @@ def csv_lines(columns: list[str], rows: Iterable[list[str]]) -> Iterator[str]:
 def write_file(target: IO[bytes], file_format: str, columns: list[str], rows: Iterable) -> None:
     """Write all rows to an open binary file without holding them in memory."""
     if file_format == FileFormat.XLSX:
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet()
-        sheet.append(columns)
-        for row in rows:
-            sheet.append(row)
-        workbook.save(target)
+        xlsx_write(target, columns, rows)
         return
     for line in csv_lines(columns, rows):
         target.write(line.encode())
