@@ -10,9 +10,11 @@ moved.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
 from django.core.files import File
@@ -80,11 +82,27 @@ def error_text(exc: TicketError) -> str:
     )
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Keep Python's cyclic garbage collector out of a chunk. A chunk holds thousands of models,
+    events and payloads until it commits, and the collector kept running full passes over the
+    whole application's heap because of them: measured on the 21,000-row import, 19 full
+    passes and ~22 % of the process's CPU. Reference counting still frees what a chunk drops;
+    the chunk's own cycles are collected once the collector resumes."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _chunk_commit(
     job: BulkJob, position: int, chunk: list[tuple[int, object]], handle_chunk: Callable
 ) -> bool:
     """Process one chunk in one transaction; False if another runner already did it."""
-    with transaction.atomic():
+    with _collector_paused(), transaction.atomic():
         locked = BulkJob.objects.select_for_update().get(pk=job.pk)
         if locked.offset != position or locked.is_done:
             return False
