@@ -58,7 +58,7 @@ class SweepReport:
 
 
 # What the sweep and the side effects of its events read of a due ticket. The rest (texts,
-# buyer details, the form's JSON, six timestamps Django decodes in Python) made loading the
+# buyer details, the form's JSON, five timestamps Django decodes in Python) made loading the
 # due rows a fifth of a sweep; a ticket that goes through a transition is completed first
 # (``_Batch.transition``), the outbox completes those it sends (``integrations.outbox``).
 _SWEPT_FIELDS = (
