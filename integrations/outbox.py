@@ -9,6 +9,7 @@ from collab.config_cache import WEBHOOK_ENDPOINTS, config_cached
 from tenants.models import Party
 from tickets.models import Ticket, TicketEvent
 from tickets.projections import event_for_party, ticket_for_party
+from tickets.recordsets import rows_insert
 from tickets.selectors import (
     event_visible_to_party,
     participant_party_ids,
@@ -80,17 +81,21 @@ def _relations_load(tickets: list[Ticket]) -> None:
             setattr(ticket, name, parties[party_id])
 
 
-def payload_for(event: TicketEvent, party: Party) -> dict:
+def _payload(event: TicketEvent, party: Party, projected: dict) -> dict:
     """What an endpoint of ``party`` receives: the event and the ticket as that party sees it
-    (masking included), with the per-ticket sequence so receivers can order them."""
+    (masking included), with the per-ticket sequence so receivers can order them.
+
+    ``projected`` memoises the projections over one batch: the events of a batch share their
+    ticket's state, so each event and each (ticket, party) is projected once."""
+    event_key, ticket_key = ("event", event.pk), ("ticket", event.ticket_id, party.pk)
+    if event_key not in projected:
+        projected[event_key] = event_for_party(event)
+    if ticket_key not in projected:
+        projected[ticket_key] = ticket_for_party(event.ticket, party)
     return {
         "type": event.kind,
         "timestamp": event.created_at.isoformat(),
-        "data": {
-            "seq": event.seq,
-            "event": event_for_party(event),
-            "ticket": ticket_for_party(event.ticket, party),
-        },
+        "data": {"seq": event.seq, "event": projected[event_key], "ticket": projected[ticket_key]},
     }
 
 
@@ -111,6 +116,7 @@ def deliveries_write(
         return 0
     _relations_load([tickets[ticket_id] for ticket_id, found in endpoints_of.items() if found])
     rows: list[WebhookDelivery] = []
+    projected: dict = {}
     for event in events:
         ticket = tickets[event.ticket_id]
         event.ticket = ticket
@@ -127,11 +133,11 @@ def deliveries_write(
                     ticket_id=ticket.pk,
                     seq=event.seq,
                     kind=event.kind,
-                    payload=payload_for(event, endpoint.party),
+                    payload=_payload(event, endpoint.party, projected),
                     next_attempt_at=event.created_at,
                 )
             )
     if rows:
-        WebhookDelivery.objects.bulk_create(rows)
+        rows_insert(WebhookDelivery, rows)
         transaction.on_commit(kick)
     return len(rows)

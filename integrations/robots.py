@@ -1,7 +1,7 @@
 """Group robots of the chat tools teams work in: DingTalk, WeCom (企业微信) and Feishu/Lark.
 
 A robot is a ``WebhookEndpoint`` of a robot kind. Its outbox rows are the same party payloads as
-an integrator's (``integrations.outbox.payload_for``: the event and the ticket as the endpoint's
+an integrator's (``integrations.outbox``: the event and the ticket as the endpoint's
 party sees them, buyer data masked), so a robot never carries more than its party may see, and
 the outbox write on the hot path costs nothing extra. At send time (``integrations.delivery``)
 the payload becomes a short translated message in the tool's own format and signing, with the

@@ -140,7 +140,11 @@ def _category_codes(tickets: dict[int, Ticket]) -> dict[int, str]:
     """Category codes, from memory when the services loaded them (they usually have)."""
     field = Ticket._meta.get_field("category")
     missing = {t.category_id for t in tickets.values() if not field.is_cached(t)}
-    known = dict(TicketCategory.objects.filter(pk__in=missing).values_list("pk", "code"))
+    known = (
+        dict(TicketCategory.objects.filter(pk__in=missing).values_list("pk", "code"))
+        if missing
+        else {}
+    )
     return {
         ticket_id: ticket.category.code if field.is_cached(ticket) else known[ticket.category_id]
         for ticket_id, ticket in tickets.items()
