@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# Measured as deployed: with DEBUG on, Django formats and keeps every statement it runs.
+os.environ.setdefault("DEBUG", "false")
 
 import django  # noqa: E402
 
