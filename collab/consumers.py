@@ -135,6 +135,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             {"type": "event", "cursor": self.cursor_of(message), "event": self.payload_of(message)}
         )
 
+    async def ticket_events(self, message: dict) -> None:
+        """Several live events for this socket's group from one commit, in order."""
+        for item in message["messages"]:
+            await self.ticket_event(item)
+
     # For subclasses.
 
     async def join(self) -> list[str]:
