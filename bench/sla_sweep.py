@@ -9,6 +9,12 @@ breaches that notify, then 1,000 breaches that escalate through the state machin
 detection delay from a deadline to its ``sla.breached`` event with ``manage.py sla_sweeper``
 running at the default interval, and prints the EXPLAIN of the due-row query. Setup is bulk SQL;
 the database is reset on every run.
+
+(b) is measured twice: one ``sla_sweep()`` in this process, and as deployed when ``REDIS_URL``
+is set: a Celery worker (prefork, ``--workers`` processes, Redis broker) gets the beat's task,
+which asks ``COLLAB_SLA_SWEEPERS - 1`` helpers to join it for a burst. That time runs from
+sending the task to the moment no ticket of the burst is due any more (every batch committed).
+With ``REDIS_URL`` set, both go through the Redis channel layer, as deployed.
 """
 
 from __future__ import annotations
@@ -47,7 +53,8 @@ from tickets.models import (  # noqa: E402
     TicketCategory,
     TicketEvent,
 )
-from tickets.sweeper import BATCH_SIZE, due_tickets, sla_sweep  # noqa: E402
+from tickets.sweeper import due_tickets, sla_sweep  # noqa: E402
+from tickets.tasks import sla_sweep_task  # noqa: E402
 
 
 def bulk_insert(model, count: int, expressions: dict[str, str]) -> None:
@@ -163,9 +170,53 @@ def timed_sweep() -> tuple[float, object]:
     return time.perf_counter() - started, report
 
 
+def celery_worker(processes: int) -> subprocess.Popen:
+    """A Celery worker as deployed (prefork), started and answering before this returns."""
+    sla_sweep_task.app.control.purge()
+    worker = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            str(processes),
+            "--loglevel",
+            "warning",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "COLLAB_SLA_SWEEPERS": str(processes)},
+    )
+    for _ in range(100):
+        if sla_sweep_task.app.control.ping(timeout=0.5):
+            return worker
+    worker.terminate()
+    raise RuntimeError("the Celery worker did not answer")
+
+
+def celery_sweep(ids_from: int, count: int) -> float:
+    """Send the beat's task; seconds until none of the ``count`` tickets is due any more."""
+    ids = range(ids_from, ids_from + count)
+    cutoff = timezone.now()
+    started = time.perf_counter()
+    sla_sweep_task.delay()
+    while Ticket.objects.filter(pk__in=ids, next_sla_check_at__lte=cutoff).exists():
+        time.sleep(0.01)
+    return time.perf_counter() - started
+
+
 def explain() -> str:
     with transaction.atomic():
-        sql, params = due_tickets(timezone.now(), BATCH_SIZE).query.sql_with_params()
+        sql, params = due_tickets(
+            timezone.now(), settings.COLLAB_SLA_SWEEP_BATCH
+        ).query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
             return f"{sql}\n" + "\n".join(row[0] for row in cursor.fetchall())
@@ -201,6 +252,7 @@ def detection_delay(first_id: int, count: int = 300, spread: float = 20.0) -> li
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=2, help="Celery worker processes")
     args = parser.parse_args()
     assert connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database"
     state = setup(args.tickets)
@@ -226,6 +278,28 @@ def main() -> None:
             f"(b) {count:,} due ({label}): {seconds:.2f} s, {count / seconds:,.0f} tickets/s"
             f" (target >= 5,000/s) {vars(report)}"
         )
+
+    if settings.REDIS_URL:
+        worker = celery_worker(args.workers)
+        try:
+            # Warm-up burst: every worker process opens its connections and loads its caches.
+            make_due(first_id + 25_000, 2 * settings.COLLAB_SLA_SWEEP_BATCH, warn=True)
+            celery_sweep(first_id + 25_000, 2 * settings.COLLAB_SLA_SWEEP_BATCH)
+            for label, warn, offset in (
+                ("warnings", True, 30_000),
+                ("breaches, notify supervisors", False, 40_000),
+            ):
+                make_due(first_id + offset, 10_000, warn=warn)
+                seconds = celery_sweep(first_id + offset, 10_000)
+                print(
+                    f"(b) 10,000 due ({label}), Celery worker, {args.workers} processes:"
+                    f" {seconds:.2f} s, {10_000 / seconds:,.0f} tickets/s (target >= 5,000/s)"
+                )
+        finally:
+            worker.terminate()
+            worker.wait()
+    else:
+        print("(b) through Celery: skipped, REDIS_URL is not set")
 
     delays = detection_delay(first_id)
     p99 = delays[int(len(delays) * 0.99) - 1]

@@ -11,9 +11,11 @@ helpers of ``tickets.services`` so events, sequence numbers and outbox rows stay
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,7 +41,6 @@ from .services.events import _Change, _event_build
 from .services.transitions import _perform_locked
 from .workflow import State
 
-BATCH_SIZE = 1000
 _HIGHER = {
     Priority.LOW: Priority.NORMAL,
     Priority.NORMAL: Priority.HIGH,
@@ -101,13 +102,31 @@ def due_tickets(now: datetime, limit: int):
     )
 
 
-def sla_sweep(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> SweepReport:
+def sla_sweep(
+    *,
+    now: datetime | None = None,
+    batch_size: int | None = None,
+    on_backlog: Callable[[], None] | None = None,
+) -> SweepReport:
     """Handle every ticket due at ``now`` (default: the current time), one transaction per
-    batch, and return what was done. Safe to run in several processes at once."""
+    batch of ``batch_size`` (default ``COLLAB_SLA_SWEEP_BATCH``), and return what was done. Safe
+    to run in several processes at once.
+
+    ``on_backlog`` is called once, before the first batch, when more than one batch is due:
+    the Celery task uses it to ask more workers to sweep beside this one."""
     report = SweepReport()
+    batch_size = batch_size or settings.COLLAB_SLA_SWEEP_BATCH
+    if on_backlog is not None and _backlog(now or timezone.now(), batch_size):
+        on_backlog()
     while _sweep_batch(now or timezone.now(), batch_size, report) == batch_size:
         pass
     return report
+
+
+def _backlog(now: datetime, batch_size: int) -> bool:
+    """More than ``batch_size`` due: an index-only range scan, empty when nothing is due."""
+    due = Ticket.objects.filter(next_sla_check_at__lte=now).order_by("next_sla_check_at")
+    return bool(due.values_list("next_sla_check_at")[batch_size : batch_size + 1])
 
 
 def _party_ref(party) -> dict:

@@ -145,6 +145,11 @@ COLLAB_PUBLIC_BASE_URL = env("COLLAB_PUBLIC_BASE_URL", default="http://127.0.0.1
 # often the sweeper looks for due deadlines (the detection delay is at most about this).
 COLLAB_CONFIRM_WINDOW_HOURS = env.int("COLLAB_CONFIRM_WINDOW_HOURS", default=72)
 COLLAB_SLA_SWEEP_SECONDS = env.float("COLLAB_SLA_SWEEP_SECONDS", default=2.0)
+# Due tickets per sweeper transaction (one lock set, one commit, one push).
+COLLAB_SLA_SWEEP_BATCH = env.int("COLLAB_SLA_SWEEP_BATCH", default=1000)
+# How many Celery workers sweep together when more than one batch is due (tickets/tasks.py):
+# the beat's sweep asks this many minus one to join it. One per core the workers have.
+COLLAB_SLA_SWEEPERS = env.int("COLLAB_SLA_SWEEPERS", default=2)
 # Insight rollups (insight/rollups.py): how often the job folds new events in and pushes live
 # top issues, and how old an event must be before it is read (transactions commit out of id order).
 COLLAB_INSIGHT_REFRESH_SECONDS = env.float("COLLAB_INSIGHT_REFRESH_SECONDS", default=10.0)
