@@ -18,7 +18,7 @@ import asyncio
 
 import redis
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.utils import translation
 
@@ -121,7 +121,11 @@ def events_committed(
     ``participants`` are the tickets' participants as the transaction wrote them (the
     services read them once for the outbox, the notifications and this push)."""
     layer = get_channel_layer()
-    if layer is None or not events:
+    # The in-memory layer (embedded default) reaches this process's sockets only: with none in
+    # a group, there is nobody to tell (the sweeper and import processes, a server with no page
+    # open), and the payloads and the trip into async code are skipped.
+    in_memory = isinstance(layer, InMemoryChannelLayer)
+    if layer is None or not events or (in_memory and not layer.groups):
         return
     _platforms_load(events)
     # One participants query at most however many events the commit carries (a bulk chunk or a
@@ -146,6 +150,8 @@ def events_committed(
                 (buyer_group(event.ticket_id), _message(event, events=for_buyers[event.pk]))
             )
     grouped = _per_group(sends)
+    if in_memory:
+        grouped = [(group, message) for group, message in grouped if group in layer.groups]
     publisher = _pubsub_publisher()
     if publisher is not None:
         _publish_pipelined(publisher, layer, grouped)

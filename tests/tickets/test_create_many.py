@@ -8,11 +8,13 @@ from datetime import datetime
 
 import pytest
 import time_machine
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from collab.broadcast import events_committed
+from collab.broadcast import events_committed, party_group
 from integrations.models import WebhookDelivery, WebhookEndpoint
 from integrations.outbox import deliveries_write
 from tests.conftest import SIZE_FORM
@@ -142,6 +144,7 @@ def test_statements_do_not_grow_with_the_number_of_tickets(configured):
 def test_publishing_a_batch_reads_the_same_whatever_its_size(cast, settings):
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     actor = cast.actor(cast.streamer.slug)
+    layer = get_channel_layer()
     ok = [r for r in _requests(cast, "P-") if r["subject"] != "Bad form"]
 
     def reads(count: int) -> tuple[int, int]:
@@ -159,4 +162,7 @@ def test_publishing_a_batch_reads_the_same_whatever_its_size(cast, settings):
             events_committed(events)  # participants
         return len(outbox), len(push)
 
+    # Nobody listens in this process: the in-memory layer could reach no one, nothing is read.
+    assert reads(2) == (1, 0)
+    async_to_sync(layer.group_add)(party_group(cast.streamer.pk), "inbox.socket")
     assert reads(2) == reads(12) == (1, 1)
