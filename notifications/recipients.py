@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import connection
 
+from collab.prepared import cursor_prepared
 from tenants.actors import ActorKind
 from tenants.models import Membership, Party, Role
 from tickets.models import Ticket, TicketCategory, TicketEvent
@@ -182,7 +183,7 @@ def _people(wanted: list[tuple[TicketEvent, Want]]) -> list[Membership]:
             params += [*fixed, *sorted(values)]
     # Table and column names come from the models; every value is a parameter.
     sql = (  # noqa: S608
-        "SELECT m.*, u.{name} AS u_name, u.email AS u_email, p.kind AS p_kind,"
+        "SELECT {columns}, u.{name} AS u_name, u.email AS u_email, p.kind AS p_kind,"
         " p.oversight AS p_oversight, s.id AS s_id, s.muted_kinds AS s_muted,"
         " s.email_kinds AS s_email FROM {membership} m"
         " JOIN {party} p ON p.id = m.party_id JOIN {user} u ON u.id = m.user_id"
@@ -190,6 +191,7 @@ def _people(wanted: list[tuple[TicketEvent, Want]]) -> list[Membership]:
         " WHERE p.is_active = %s AND u.is_active = %s AND m.party_id IN ({parties})"
         " AND ({where}) ORDER BY m.id"
     ).format(
+        columns=", ".join(f"m.{field.column}" for field in Membership._meta.concrete_fields),
         name=_USERNAME,
         membership=Membership._meta.db_table,
         party=Party._meta.db_table,
@@ -198,7 +200,7 @@ def _people(wanted: list[tuple[TicketEvent, Want]]) -> list[Membership]:
         parties=_placeholders(party_ids),
         where=" OR ".join(where),
     )
-    found = list(Membership.objects.raw(sql, params))
+    found = _memberships(sql, params)
     for membership in found:
         user = _User.from_db(
             connection.alias,
@@ -219,6 +221,39 @@ def _people(wanted: list[tuple[TicketEvent, Want]]) -> list[Membership]:
             ["id", "kind", "oversight", "is_active"],
             [membership.party_id, membership.p_kind, membership.p_oversight, True],
         )
+    return found
+
+
+# The columns the people statement adds to the membership's, in its order.
+_EXTRA_COLUMNS = ("u_name", "u_email", "p_kind", "p_oversight", "s_id", "s_muted", "s_email")
+
+
+def _memberships(sql: str, params: list) -> list[Membership]:
+    """The people statement's rows as memberships with its extra columns as attributes. On
+    PostgreSQL the statement is prepared (it is a four-table join, planned again on every
+    create before) and the rows become models directly: a ``RawQuerySet`` spent as long
+    resolving its columns. SQLite keeps the ``RawQuerySet``, whose converters it needs."""
+    if connection.vendor != "postgresql":
+        return list(Membership.objects.raw(sql, params))
+    with cursor_prepared() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    fields = Membership._meta.concrete_fields
+    found = []
+    for row in rows:
+        membership = Membership.from_db(
+            connection.alias,
+            None,  # every field, in the model's order
+            [
+                field.from_db_value(value, None, connection)
+                if hasattr(field, "from_db_value")
+                else value
+                for field, value in zip(fields, row, strict=False)
+            ],
+        )
+        for name, value in zip(_EXTRA_COLUMNS, row[len(fields) :], strict=True):
+            setattr(membership, name, value)
+        found.append(membership)
     return found
 
 

@@ -13,12 +13,15 @@ Table and column names come from the models; values travel only as parameters.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import orjson
 from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
+
+from collab.prepared import cursor_prepared
 
 
 def insert_fields(model: type[Model]) -> list:
@@ -82,17 +85,24 @@ def rows_insert(model: type[Model], rows: list) -> None:
         return
     fields = insert_fields(model)
     stamp_auto_times(model, rows)
-    names = ", ".join(field.column for field in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {model._meta.db_table} ({names})"  # noqa: S608
-            f" SELECT {names} FROM ROWS FROM (jsonb_to_recordset(%s::jsonb)"
-            f" AS ({typed_columns(fields)})) WITH ORDINALITY AS v({names}, position)"
-            f" ORDER BY position RETURNING {model._meta.pk.column}",
-            [json_document(rows, fields)],
-        )
+    with cursor_prepared() as cursor:
+        cursor.execute(_rows_insert_sql(model), [json_document(rows, fields)])
         for row, (pk,) in zip(rows, cursor.fetchall(), strict=True):
             mark_saved(row, pk)
+
+
+@functools.cache
+def _rows_insert_sql(model: type[Model]) -> str:
+    # Built once per model: looking the column types up took 68 us per call, 2 % of an API
+    # create's CPU (its outbox rows).
+    fields = insert_fields(model)
+    names = ", ".join(field.column for field in fields)
+    return (
+        f"INSERT INTO {model._meta.db_table} ({names})"  # noqa: S608
+        f" SELECT {names} FROM ROWS FROM (jsonb_to_recordset(%s::jsonb)"
+        f" AS ({typed_columns(fields)})) WITH ORDINALITY AS v({names}, position)"
+        f" ORDER BY position RETURNING {model._meta.pk.column}"
+    )
 
 
 def values_insert(model: type[Model], rows: list[dict]) -> None:

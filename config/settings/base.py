@@ -92,6 +92,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "max_size": env("DATABASE_POOL_MAX"),
         "timeout": 10,
     }
+    # psycopg prepares a statement only when asked (``collab.prepared``: the few statements of
+    # an API create); None, Django's default, would refuse even those. Other statements are
+    # never prepared (Django's cursors bind on the client), whatever their count.
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2**31 - 1
 else:
     # SQLite: wait for the writer instead of failing at once, and let readers run beside it.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

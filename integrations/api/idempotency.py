@@ -18,12 +18,14 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.core.files.uploadedfile import UploadedFile
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
+from collab.prepared import cursor_prepared
 from integrations.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -88,22 +90,71 @@ def _claim(scope: str, method: str, path: str, key: str) -> IdempotencyRecord | 
     On PostgreSQL one statement takes a transaction-scoped advisory lock and reads the record:
     a second request with the same key finds the lock taken and gets 409 at once instead of
     waiting. Its snapshot predates the lock, so a first request committing in between is not
-    seen; the record's unique constraint then stops the duplicate (``_RecordedMeanwhile``)."""
+    seen; the record's unique constraint then stops the duplicate (``_RecordedMeanwhile``).
+    The statement is prepared and its row read without a ``RawQuerySet``: resolving the raw
+    query's columns to the model cost more CPU than the statement (bench/README.md)."""
     lookup = {"scope": scope, "method": method, "path": path, "key": key}
     if connection.vendor != "postgresql":
         # SQLite runs one writer at a time: the second request waits, then replays.
         return IdempotencyRecord.objects.filter(**lookup).first()
     ident = hashlib.sha256(f"{scope}\0{method}\0{path}\0{key}".encode()).digest()
     lock_id = int.from_bytes(ident[:8], "big", signed=True)
-    table = IdempotencyRecord._meta.db_table
-    (row,) = IdempotencyRecord.objects.raw(
-        "SELECT r.*, pg_try_advisory_xact_lock(%s) AS locked FROM (SELECT 1) AS one "  # noqa: S608
-        f"LEFT JOIN {table} r ON r.scope = %s AND r.method = %s AND r.path = %s AND r.key = %s",
-        [lock_id, scope, method, path, key],
-    )
-    if not row.locked:
+    with cursor_prepared() as cursor:
+        cursor.execute(_CLAIM_SQL, [lock_id, scope, method, path, key])
+        (locked, pk, created_at, fingerprint, status_code, body) = cursor.fetchone()
+    if not locked:
         raise IdempotencyInFlight()
-    return row if row.pk is not None else None
+    if pk is None:
+        return None
+    return IdempotencyRecord.from_db(
+        connection.alias,
+        None,  # every field, in the model's order
+        [pk, scope, method, path, key, fingerprint, status_code, _json(body), created_at],
+    )
+
+
+def _json(text: str | None):
+    # Django loads jsonb columns as text; the JSONField decodes them.
+    return None if text is None else json.loads(text)
+
+
+_TABLE = IdempotencyRecord._meta.db_table
+# Table and column names come from the model; every value is a parameter.
+_CLAIM_SQL = (
+    "SELECT pg_try_advisory_xact_lock(%s), r.id, r.created_at, r.fingerprint, r.status_code,"  # noqa: S608
+    f" r.response_body FROM (SELECT 1) AS one LEFT JOIN {_TABLE} r"
+    " ON r.scope = %s AND r.method = %s AND r.path = %s AND r.key = %s"
+)
+_RECORD_SQL = (
+    f"INSERT INTO {_TABLE} (scope, method, path, key, fingerprint, status_code,"  # noqa: S608
+    " response_body, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s::jsonb, %s)"
+)
+
+
+def _record(**values) -> None:
+    """Store the response under its key (``IntegrityError`` if another request stored it
+    first). On PostgreSQL a prepared INSERT: the ORM's compiler cost a create about as much as
+    everything else the record does."""
+    if connection.vendor != "postgresql":
+        IdempotencyRecord.objects.create(**values)
+        return
+    data = values["response_body"]
+    # As the JSONField writes it: SQL NULL for None, else its encoder's text.
+    body = None if data is None else json.dumps(data, cls=DjangoJSONEncoder)
+    with cursor_prepared() as cursor:
+        cursor.execute(
+            _RECORD_SQL,
+            [
+                values["scope"],
+                values["method"],
+                values["path"],
+                values["key"],
+                values["fingerprint"],
+                values["status_code"],
+                body,
+                timezone.now(),
+            ],
+        )
 
 
 def idempotent(request, scope: str, effect: Callable[[], Response]) -> Response:
@@ -140,7 +191,7 @@ def _once(
         response = effect()
         if 200 <= response.status_code < 300:
             try:
-                IdempotencyRecord.objects.create(
+                _record(
                     scope=scope,
                     method=method,
                     path=path,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from collab.config_cache import (
     SLA_POLICIES,
     config_cached,
 )
+from collab.prepared import cursor_prepared
 from tenants.actors import Actor
 from tenants.models import Party, PartyKind, RoutingMode
 from tenants.selectors import partner_qs_for_streamer
@@ -75,7 +77,7 @@ def _references_next(count: int) -> list[str]:
 
 def _references_drawn(day, count: int) -> list[int]:
     table = ReferenceCounter._meta.db_table
-    with connection.cursor() as cursor:
+    with cursor_prepared() as cursor:
         for _attempt in range(2):
             cursor.execute(
                 f"SELECT nextval('{_REFERENCE_SEQUENCE}') - c.last FROM {table} c "  # noqa: S608
@@ -388,13 +390,7 @@ class _CreateLookups(deadlines.SlaLookups):
 
     def product(self, owner_id: int, sku: str) -> Product | None:
         if (owner_id, sku) not in self._products:
-            # Raw SQL on the unique (owner, sku): compiling the ORM query cost three times as
-            # much CPU as running this one (bench/README.md, API creates).
-            found = Product.objects.raw(
-                f"SELECT * FROM {Product._meta.db_table} WHERE owner_id = %s AND sku = %s",  # noqa: S608
-                [owner_id, sku],
-            )
-            self._products[owner_id, sku] = next(iter(found), None)
+            self._products[owner_id, sku] = _product_get(owner_id, sku)
         return self._products[owner_id, sku]
 
     def partners(self, streamer: Party) -> dict[int, Party]:
@@ -426,6 +422,25 @@ class _CreateLookups(deadlines.SlaLookups):
             lambda: [BusinessCalendar.objects.filter(owner=party, is_default=True).first()],
         )
         return calendar
+
+
+def _product_get(owner_id: int, sku: str) -> Product | None:
+    """The product by its unique (owner, sku), by raw SQL: compiling the ORM query cost three
+    times as much CPU as running it (bench/README.md, API creates). On PostgreSQL the statement
+    is prepared and its row made a model directly; resolving a ``RawQuerySet``'s columns cost
+    as much again. SQLite keeps the ``RawQuerySet``, whose converters it needs."""
+    if connection.vendor != "postgresql":
+        return next(iter(Product.objects.raw(_product_sql(), [owner_id, sku])), None)
+    with cursor_prepared() as cursor:
+        cursor.execute(_product_sql(), [owner_id, sku])
+        row = cursor.fetchone()
+    return Product.from_db(connection.alias, None, row) if row else None
+
+
+@functools.cache
+def _product_sql() -> str:
+    columns = ", ".join(field.column for field in Product._meta.concrete_fields)
+    return f"SELECT {columns} FROM {Product._meta.db_table} WHERE owner_id = %s AND sku = %s"  # noqa: S608
 
 
 def _routing_apply(

@@ -18,6 +18,8 @@ import functools
 from django.db import connection
 from django.db.models import Model
 
+from collab.prepared import cursor_prepared
+
 from ..models import Custody, Participant, Ticket, TicketEvent
 from ..recordsets import insert_fields, json_document, mark_saved, stamp_auto_times, typed_columns
 
@@ -40,7 +42,7 @@ def tickets_insert(
         return
     for model, rows in ((Ticket, tickets), *zip(_CHILDREN, children, strict=True)):
         stamp_auto_times(model, rows)
-    with connection.cursor() as cursor:
+    with cursor_prepared() as cursor:
         cursor.execute(_statement(), _documents(tickets, children))
         returned = cursor.fetchall()
     by_table: list[list[int]] = [[] for _model in (Ticket, *_CHILDREN)]
