@@ -1,0 +1,60 @@
+"""Django's ASGI handler with the middleware chain run in one thread hop per request, on threads
+kept from one request to the next.
+
+Django's own handler builds the chain for async use. Every middleware here but the innermost
+two is sync-only in effect (WhiteNoise and ``ActingPartyMiddleware`` cannot run async, and a
+``MiddlewareMixin`` run async hops to a thread for each of its hooks), so Django ran the outer
+chain in a thread, hopped back to the event loop for the inner middleware (``async_to_sync``:
+a new executor and condition variable per request) and then to the thread again for the view.
+The views are sync too, so nothing ran on the loop in between. This handler builds the chain
+for sync use, as under WSGI, and calls it with one ``sync_to_async``: the same middleware, in
+the same order, on the request's thread.
+
+Django also gives every request a new thread (``ThreadSensitiveContext`` creates an executor
+per request), and with it a new database wrapper. Here a request takes an idle single-thread
+executor, as a threaded WSGI server takes a thread from its pool; the request still runs all its
+sync code on one thread of its own, and ``request_finished`` still returns its connection to
+the pool. Parsing the request, the signals and sending the response stay Django's.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.base import BaseHandler
+
+# Idle request threads kept for reuse; more concurrent requests than this start extra threads
+# that end with their request, as every request's did before.
+_IDLE_MAX = 64
+
+
+class SyncChainASGIHandler(ASGIHandler):
+    def __init__(self) -> None:
+        BaseHandler.__init__(self)
+        self.load_middleware(is_async=False)
+        self._idle: list[ThreadPoolExecutor] = []
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        try:
+            executor = self._idle.pop()
+        except IndexError:
+            executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
+        try:
+            async with ThreadSensitiveContext(executor=executor):
+                await self.handle(scope, receive, send)
+        except BaseException:
+            # Cut short (the server cancelled the request): whatever the thread still holds,
+            # such as a database connection it never returned, goes with it, as before.
+            executor.shutdown(wait=False)
+            raise
+        if len(self._idle) < _IDLE_MAX:
+            self._idle.append(executor)
+        else:
+            executor.shutdown(wait=False)
+
+    async def get_response_async(self, request):
+        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
