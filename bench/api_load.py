@@ -6,8 +6,9 @@
 
 1. SQL statements per API create (Idempotency-Key, routing rule, SLA policy, two webhook
    endpoints so outbox rows are written), counted in process.
-2. uvicorn with two worker processes; 8 and 32 concurrent clients creating tickets
-   (throughput, p50/p95/p99, errors). Client, server and database share the machine.
+2. uvicorn with two worker processes (``--pool`` database connections each, default 3); 8 and
+   32 concurrent clients creating tickets (throughput, p50/p95/p99, errors). Client, server and
+   database share the machine.
 3. ``--tickets`` tickets bulk-inserted; a brand's inbox (``GET /api/v1/tickets/``) first page
    and a deep keyset page, p95 over 100 requests each, and the EXPLAIN of the deep page.
 """
@@ -113,8 +114,13 @@ def sql_per_create(key: str) -> list[int]:
     return counts[1:]  # the first one warms caches (content types, the day's counter row)
 
 
-def server_start() -> subprocess.Popen:
-    env = {**os.environ, "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1"}
+def server_start(pool: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_POOL_MAX": str(pool),
+    }
     server = subprocess.Popen(  # noqa: S603
         [
             str(ROOT / ".venv/bin/uvicorn"),
@@ -248,6 +254,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--tickets", type=int, default=1_000_000)
+    # Connections per server process. Here PostgreSQL shares the two cores with the server and
+    # the clients: more sessions than it can run at once contend inside PostgreSQL (README,
+    # DATABASE_POOL_MAX; bench/README.md has the measurements).
+    parser.add_argument("--pool", type=int, default=3)
     args = parser.parse_args()
     assert connection.vendor == "postgresql", "set DATABASE_URL to a PostgreSQL database"
     world = setup()
@@ -255,7 +265,8 @@ def main() -> None:
     counts = sql_per_create(streamer_key)
     print(f"SQL statements per API create (routing, SLA, event, outbox): {counts}")
     print(f"outbox rows per create: {WebhookDelivery.objects.count() / Ticket.objects.count():.1f}")
-    server = server_start()
+    print(f"server: uvicorn, 2 worker processes, {args.pool} database connections each")
+    server = server_start(args.pool)
     try:
         for clients in (8, 32):
             load(streamer_key, clients, 3)  # warm-up: pools, caches
