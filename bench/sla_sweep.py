@@ -275,8 +275,8 @@ def main() -> None:
         make_due(first_id + offset, count, warn=warn, policy_id=policy)
         seconds, report = timed_sweep()
         print(
-            f"(b) {count:,} due ({label}): {seconds:.2f} s, {count / seconds:,.0f} tickets/s"
-            f" (target >= 5,000/s) {vars(report)}"
+            f"(b) {count:,} due ({label}), in this process: {seconds:.2f} s,"
+            f" {count / seconds:,.0f} tickets/s {vars(report)}"
         )
 
     if settings.REDIS_URL:
