@@ -149,7 +149,35 @@ def _percentile(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
 
 
-def load(key: str, clients: int, seconds: float) -> dict:
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU of these processes so far (``/proc``; gone ones count nothing)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _processes(server: subprocess.Popen) -> dict[str, list[int]]:
+    """The server's processes (uvicorn's supervisor and workers) and the PostgreSQL backends
+    serving this database (other databases' sessions on the same server are not counted)."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()"
+        )
+        backends = [pid for (pid,) in cursor.fetchall()]
+    return {"server": [server.pid, *map(int, children)], "postgresql": backends}
+
+
+def load(key: str, clients: int, seconds: float, server: subprocess.Popen) -> dict:
+    """``clients`` threads creating tickets for ``seconds``; latencies, errors, and the CPU per
+    create of the server, of PostgreSQL and of this load client."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -180,6 +208,9 @@ def load(key: str, clients: int, seconds: float) -> dict:
             latencies.extend(mine)
             errors[0] += bad
 
+    processes = _processes(server)
+    cpu_before = {name: _cpu_seconds(pids) for name, pids in processes.items()}
+    client_before = time.process_time()
     started = time.perf_counter()
     threads = [threading.Thread(target=worker) for _ in range(clients)]
     for thread in threads:
@@ -187,6 +218,8 @@ def load(key: str, clients: int, seconds: float) -> dict:
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    cpu = {name: _cpu_seconds(pids) - cpu_before[name] for name, pids in processes.items()}
+    cpu["client"] = time.process_time() - client_before
     return {
         "clients": clients,
         "requests": len(latencies),
@@ -195,6 +228,9 @@ def load(key: str, clients: int, seconds: float) -> dict:
         "p95_ms": _percentile(latencies, 95) * 1000,
         "p99_ms": _percentile(latencies, 99) * 1000,
         "errors": errors[0],
+        "cpu_ms_per_create": {
+            name: round(seconds * 1000 / max(len(latencies), 1), 2) for name, seconds in cpu.items()
+        },
     }
 
 
@@ -269,8 +305,8 @@ def main() -> None:
     server = server_start(args.pool)
     try:
         for clients in (8, 32):
-            load(streamer_key, clients, 3)  # warm-up: pools, caches
-            print(json.dumps(load(streamer_key, clients, args.seconds)))
+            load(streamer_key, clients, 3, server)  # warm-up: pools, caches
+            print(json.dumps(load(streamer_key, clients, args.seconds, server)))
         fill(args.tickets, world["streamer"], world["brand"])
         brand = world["brand"]
         visible = ticket_qs_for_party(brand).order_by("-created_at", "-id")
