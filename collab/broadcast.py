@@ -19,6 +19,7 @@ import asyncio
 import redis
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.conf import settings
 from django.utils import translation
 
@@ -152,7 +153,7 @@ def events_committed(
     grouped = _per_group(sends)
     if in_memory:
         grouped = [(group, message) for group, message in grouped if group in layer.groups]
-    publisher = _pubsub_publisher()
+    publisher = _pubsub_publisher(layer)
     if publisher is not None:
         _publish_pipelined(publisher, layer, grouped)
         return
@@ -190,18 +191,21 @@ async def _group_send_all(layer, sends: list[tuple[str, dict]]) -> None:
         )
 
 
-PUBSUB_BACKEND = "channels_redis.pubsub.RedisPubSubChannelLayer"
 # Plain Redis clients by URL for ``_pubsub_publisher`` (each holds a connection pool, which
 # redis-py resets in a forked child).
 _publishers: dict[str, redis.Redis] = {}
 
 
-def _pubsub_publisher() -> tuple[redis.Redis, str] | None:
+def _pubsub_publisher(layer) -> tuple[redis.Redis, str] | None:
     """With the Redis pub/sub layer on one host (production's default): a plain client on that
     host and the layer's prefix; None for any other layer, which gets ``group_send``."""
     config = settings.CHANNEL_LAYERS["default"]
     hosts = config.get("CONFIG", {}).get("hosts", [])
-    if config["BACKEND"] != PUBSUB_BACKEND or len(hosts) != 1 or not isinstance(hosts[0], str):
+    if (
+        not isinstance(layer, RedisPubSubChannelLayer)
+        or len(hosts) != 1
+        or not isinstance(hosts[0], str)
+    ):
         return None
     if hosts[0] not in _publishers:
         _publishers[hosts[0]] = redis.Redis.from_url(hosts[0])
