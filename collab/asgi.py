@@ -10,11 +10,19 @@ The views are sync too, so nothing ran on the loop in between. This handler buil
 for sync use, as under WSGI, and calls it with one ``sync_to_async``: the same middleware, in
 the same order, on the request's thread.
 
+Django's ``handle`` also hops to a thread for ``request_started`` (its receivers are sync) and
+again for ``response.close()`` (which sends ``request_finished``), and runs a second task per
+request that waits for the client to disconnect, only to cancel the await of a sync view that
+runs to its end regardless. Here one hop does all of the sync work: the ``request_started``
+signal, building the request, the middleware and view, and, for a response that is not
+streamed, ``close()``, so that its connection is back in the pool before the bytes go out (they
+are already in the response). A streamed response is closed after it has been sent, as before.
+
 Django also gives every request a new thread (``ThreadSensitiveContext`` creates an executor
 per request), and with it a new database wrapper. Here a request takes an idle single-thread
 executor, as a threaded WSGI server takes a thread from its pool; the request still runs all its
 sync code on one thread of its own, and ``request_finished`` still returns its connection to
-the pool. Parsing the request, the signals and sending the response stay Django's.
+the pool. Reading the body, building the request and sending the response stay Django's.
 """
 
 from __future__ import annotations
@@ -22,8 +30,12 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
-from django.core.handlers.asgi import ASGIHandler
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.base import BaseHandler
+from django.http import FileResponse
+from django.urls import set_script_prefix
 
 # Idle request threads kept for reuse; more concurrent requests than this start extra threads
 # that end with their request, as every request's did before.
@@ -56,5 +68,31 @@ class SyncChainASGIHandler(ASGIHandler):
         else:
             executor.shutdown(wait=False)
 
-    async def get_response_async(self, request):
-        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+    async def handle(self, scope, receive, send) -> None:
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        try:
+            response = await sync_to_async(self._respond, thread_sensitive=True)(scope, body_file)
+            try:
+                await self.send_response(response, send)
+            finally:
+                if response.streaming:
+                    await sync_to_async(response.close, thread_sensitive=True)()
+        finally:
+            body_file.close()
+
+    def _respond(self, scope, body_file):
+        """On the request's thread: everything between the body read and the send."""
+        set_script_prefix(get_script_prefix(scope))
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = self.get_response(request)
+            response._handler_class = self.__class__
+            if isinstance(response, FileResponse):
+                response.block_size = self.chunk_size
+        if not response.streaming:
+            response.close()
+        return response

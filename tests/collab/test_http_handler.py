@@ -1,5 +1,6 @@
-"""HTTP through the real ASGI application (``collab.asgi``): the sync middleware chain and the
-view run on the request's own thread, in one hop, and request threads are kept for reuse."""
+"""HTTP through the real ASGI application (``collab.asgi``): the request signals, the sync
+middleware chain and the view run on the request's own thread, in one hop, request threads are
+kept for reuse, and a streamed response is closed once it has been sent."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import json
 import threading
 
 import pytest
+from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
-from channels.testing import HttpCommunicator
-from django.core.signals import request_started
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.signals import request_finished, request_started
 
+from attachments.services import attachment_add
 from config.asgi import application
 from tenants.models import ApiKey
+from tests.conftest import drive, make_ticket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,15 +31,27 @@ BODY = {
 
 
 async def _send(method: str, path: str, body: bytes = b"", headers=()) -> dict:
+    """One request; the response's status, headers and body, streamed or not (channels'
+    ``HttpCommunicator`` cannot read the empty closing message of a streamed response)."""
     headers = [(b"host", b"testserver"), (b"content-length", str(len(body)).encode()), *headers]
-    communicator = HttpCommunicator(application, method, path, body=body, headers=headers)
-    response = await communicator.get_response(timeout=10)
+    scope = {"type": "http", "http_version": "1.1", "method": method, "path": path}
+    scope |= {"query_string": b"", "headers": headers}
+    communicator = ApplicationCommunicator(application, scope)
+    await communicator.send_input({"type": "http.request", "body": body})
+    start = await communicator.receive_output(timeout=10)
+    response = {"status": start["status"], "headers": start["headers"], "body": b""}
+    while True:
+        message = await communicator.receive_output(timeout=10)
+        response["body"] += message.get("body", b"")
+        if not message.get("more_body"):
+            break
     await communicator.wait(timeout=10)  # the request's end: its connection back in the pool
     return response
 
 
-async def _headers(cast, *extra) -> list[tuple[bytes, bytes]]:
-    _key, raw = await database_sync_to_async(ApiKey.issue)(party=cast.streamer, name="asgi")
+async def _headers(cast, *extra, party=None) -> list[tuple[bytes, bytes]]:
+    party = party or cast.streamer
+    _key, raw = await database_sync_to_async(ApiKey.issue)(party=party, name="asgi")
     return [
         (b"authorization", f"Bearer {raw}".encode()),
         (b"content-type", b"application/json"),
@@ -73,3 +89,56 @@ async def test_requests_reuse_their_threads(cast):
     assert len(threads) == 5
     assert len(set(threads)) == 1
     assert threading.get_ident() not in threads
+
+
+class _Signals:
+    """Which request signal fired, on which thread, in order."""
+
+    def __init__(self) -> None:
+        self.fired: list[tuple[str, int]] = []
+
+    def started(self, **kwargs) -> None:
+        self.fired.append(("started", threading.get_ident()))
+
+    def finished(self, **kwargs) -> None:
+        self.fired.append(("finished", threading.get_ident()))
+
+    def __enter__(self):
+        request_started.connect(self.started)
+        request_finished.connect(self.finished)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        request_started.disconnect(self.started)
+        request_finished.disconnect(self.finished)
+
+
+async def test_a_requests_signals_fire_once_each_on_its_thread(cast):
+    headers = await _headers(cast, (b"idempotency-key", b"asgi-signals"))
+    with _Signals() as signals:
+        created = await _send("POST", "/api/v1/tickets/", json.dumps(BODY).encode(), headers)
+    assert created["status"] == 201, created["body"]
+    assert [name for name, _thread in signals.fired] == ["started", "finished"]
+    (thread,) = {thread for _name, thread in signals.fired}
+    assert thread != threading.get_ident()
+
+
+async def test_a_streamed_download_is_sent_whole_then_closed(cast, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+
+    def attached():
+        ticket, _token = make_ticket(cast)
+        drive(cast, ticket, "routed")
+        upload = SimpleUploadedFile("photo.png", b"\x89PNG" + b"x" * 70_000, "image/png")
+        attachment = attachment_add(
+            ticket=ticket, actor=cast.actor(cast.brand.slug), upload=upload, visibility="parties"
+        )
+        return f"/api/v1/tickets/{ticket.reference}/attachments/{attachment.pk}/"
+
+    url = await database_sync_to_async(attached)()
+    headers = await _headers(cast, party=cast.brand)
+    with _Signals() as signals:
+        download = await _send("GET", url, headers=headers)
+    assert download["status"] == 200
+    assert download["body"] == b"\x89PNG" + b"x" * 70_000
+    assert [name for name, _thread in signals.fired] == ["started", "finished"]
