@@ -9,7 +9,7 @@ from collab.config_cache import WEBHOOK_ENDPOINTS, config_cached
 from tenants.models import Party
 from tickets.models import Ticket, TicketEvent
 from tickets.projections import event_for_party, ticket_for_party
-from tickets.recordsets import rows_insert
+from tickets.recordsets import values_insert
 from tickets.selectors import (
     event_visible_to_party,
     participant_party_ids,
@@ -115,7 +115,7 @@ def deliveries_write(
     if not endpoints_of:
         return 0
     _relations_load([tickets[ticket_id] for ticket_id, found in endpoints_of.items() if found])
-    rows: list[WebhookDelivery] = []
+    rows: list[dict] = []
     projected: dict = {}
     for event in events:
         ticket = tickets[event.ticket_id]
@@ -126,18 +126,18 @@ def deliveries_write(
             if not event_visible_to_party(event, endpoint.party_id):
                 continue
             rows.append(
-                WebhookDelivery(
-                    endpoint=endpoint,
-                    message_id=WebhookDelivery.message_id_new(),
-                    event=event,
-                    ticket_id=ticket.pk,
-                    seq=event.seq,
-                    kind=event.kind,
-                    payload=_payload(event, endpoint.party, projected),
-                    next_attempt_at=event.created_at,
-                )
+                {
+                    "endpoint_id": endpoint.pk,
+                    "message_id": WebhookDelivery.message_id_new(),
+                    "event_id": event.pk,
+                    "ticket_id": ticket.pk,
+                    "seq": event.seq,
+                    "kind": event.kind,
+                    "payload": _payload(event, endpoint.party, projected),
+                    "next_attempt_at": event.created_at,
+                }
             )
     if rows:
-        rows_insert(WebhookDelivery, rows)
+        values_insert(WebhookDelivery, rows)
         transaction.on_commit(kick)
     return len(rows)

@@ -106,10 +106,11 @@ def _rows_insert_sql(model: type[Model]) -> str:
 
 
 def values_insert(model: type[Model], rows: list[dict]) -> None:
-    """Insert many new rows given as ``{attname: value}`` dicts (every column but the primary key
-    and the ``auto_now``/``auto_now_add`` times, which are set here), without building a model
-    instance per row; for write-only rows whose ids nobody needs (the bulk runner's ledger and
-    item rows). One ``INSERT … SELECT`` from the document on PostgreSQL."""
+    """Insert many new rows given as ``{attname: value}`` dicts, without building a model
+    instance per row; for write-only rows whose ids nobody needs (the webhook outbox, the bulk
+    runner's ledger and item rows). A column a row leaves out takes its field's default; the
+    ``auto_now``/``auto_now_add`` times are set here. One prepared ``INSERT … SELECT`` from the
+    document on PostgreSQL."""
     if not rows:
         return
     if connection.vendor != "postgresql":
@@ -117,23 +118,29 @@ def values_insert(model: type[Model], rows: list[dict]) -> None:
         return
     fields = insert_fields(model)
     now = timezone.now()
-    stamped = {
+    defaults = {
         field.attname: now
-        for field in fields
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        else field.get_default()
+        for field in fields
     }
     columns = [(field.column, field.attname) for field in fields]
     document = [
         {column: values[attname] for column, attname in columns}
-        for values in ({**stamped, **row} for row in rows)
+        for values in ({**defaults, **row} for row in rows)
     ]
-    names = ", ".join(column for column, _attname in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {model._meta.db_table} ({names})"  # noqa: S608
-            f" SELECT {names} FROM jsonb_to_recordset(%s::jsonb) AS ({typed_columns(fields)})",
-            [_document_text(document)],
-        )
+    with cursor_prepared() as cursor:
+        cursor.execute(_values_insert_sql(model), [_document_text(document)])
+
+
+@functools.cache
+def _values_insert_sql(model: type[Model]) -> str:
+    fields = insert_fields(model)
+    names = ", ".join(field.column for field in fields)
+    return (
+        f"INSERT INTO {model._meta.db_table} ({names})"  # noqa: S608
+        f" SELECT {names} FROM jsonb_to_recordset(%s::jsonb) AS ({typed_columns(fields)})"
+    )
 
 
 def rows_update(model: type[Model], rows: list, names: list[str]) -> None:
