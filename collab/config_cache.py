@@ -1,5 +1,6 @@
 """Party configuration that every ticket create reads (categories, routing rules, partners, SLA
-policies and calendars, webhook endpoints), kept in the cache instead of queried per request.
+policies and calendars, webhook endpoints, the originator's product for the ticket's SKU), kept in
+the cache instead of queried per request.
 
 Saving or deleting a configuration row drops its entry (now, and again after the commit, so a
 request that read the old row in between cannot leave it cached). With the Redis cache, as in
@@ -36,10 +37,13 @@ PARTNERS = "partners"
 SLA_POLICIES = "sla_policies"
 PARTY_CALENDAR = "party_calendar"
 WEBHOOK_ENDPOINTS = "webhook_endpoints"
+PRODUCTS = "products"  # keyed by "<owner id>:<sku>"
 
 
-# name -> (monotonic expiry, value), when the cache is the in-memory one.
+# name -> (monotonic expiry, value), when the cache is the in-memory one. Products are kept per
+# SKU, so entries that are never read again (and so never replaced) are pruned past this size.
 _local: dict[str, tuple[float, object]] = {}
+_LOCAL_MAX = 10_000
 
 
 def _in_process() -> bool:
@@ -65,6 +69,8 @@ def config_cached(kind: str, ident: object, load: Callable[[], T]) -> T:
         if held is not None and held[0] > time.monotonic():
             return held[1]
         value = load()
+        if len(_local) >= _LOCAL_MAX:
+            _local_prune()
         _local[name] = (time.monotonic() + CONFIG_CACHE_SECONDS, value)
         return value
     value = cache.get(name)
@@ -72,6 +78,15 @@ def config_cached(kind: str, ident: object, load: Callable[[], T]) -> T:
         value = load()
         cache.set(name, value, CONFIG_CACHE_SECONDS)
     return value
+
+
+def _local_prune() -> None:
+    now = time.monotonic()
+    for name, (expiry, _value) in list(_local.items()):
+        if expiry <= now:
+            _local.pop(name, None)
+    if len(_local) >= _LOCAL_MAX:
+        _local.clear()
 
 
 def config_forget(kind: str, idents: Iterable[object]) -> None:

@@ -8,11 +8,12 @@ from datetime import timedelta
 
 import pytest
 
+from collab import config_cache
 from integrations.delivery import endpoint_disable
 from integrations.models import WebhookDelivery, WebhookEndpoint
 from tenants.models import Partnership
 from tests.conftest import make_ticket
-from tickets.models import Custody, RoutingAction, TicketCategory
+from tickets.models import Custody, Product, RoutingAction, TicketCategory
 
 from .sla_kit import policy, round_the_clock, rule
 
@@ -94,3 +95,31 @@ def test_a_disabled_or_added_webhook_endpoint_counts_from_the_next_create(cast):
     assert set(
         WebhookDelivery.objects.filter(ticket_id=third.pk).values_list("endpoint", flat=True)
     ) == {streamer_hook.pk}
+
+
+def test_a_products_brand_changed_by_the_bulk_upsert_routes_the_next_create(cast, api):
+    rule(cast.streamer, action=RoutingAction.ROUTE_TO_BRAND)
+
+    def handler():
+        return make_ticket(cast, sku="NP-1", brand=None, merchant=None)[0].handler
+
+    def upsert(brand: str) -> None:
+        body = {"products": [{"sku": "NP-1", "name": "Shoe", "brand": brand}]}
+        response = api(cast.streamer.slug).post("/api/v1/products/", body, format="json")
+        assert response.status_code == 200, response.content
+
+    assert handler() is None  # no such product yet: nothing names a brand
+    upsert(cast.brand.slug)
+    assert handler() == cast.brand
+    upsert(cast.other_brand.slug)
+    assert handler() == cast.other_brand
+    Product.objects.get(owner=cast.streamer, sku="NP-1").delete()
+    assert handler() is None
+
+
+def test_the_in_process_cache_stays_bounded_however_many_skus_are_read(monkeypatch, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    monkeypatch.setattr(config_cache, "_LOCAL_MAX", 50)
+    for n in range(500):
+        assert config_cache.config_cached(config_cache.PRODUCTS, f"1:SKU-{n}", lambda: [None])
+    assert len(config_cache._local) <= 50

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from integrations.api.base import PartyAPIView
 from tenants.models import PartyKind
 from tickets.models import BusinessCalendar, Product, RoutingRule, SlaPolicy, TicketCategory
+from tickets.models.configuration import products_forget
 from tickets.stats import party_sla_stats
 
 from .serializers import PartySlugField
@@ -142,6 +143,7 @@ class ProductUpsert(PartyAPIView):
                 unique_fields=["owner", "sku"],
                 update_fields=["name", "brand", "merchant", "product_category", "updated_at"],
             )
+            products_forget(owner.pk, rows)
         saved = Product.objects.filter(owner=owner, sku__in=rows).select_related(
             "brand", "merchant"
         )

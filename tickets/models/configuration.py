@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from collab.config_cache import (
     CATEGORIES,
     PARTY_CALENDAR,
+    PRODUCTS,
     ROUTING_RULES,
     SLA_POLICIES,
     config_cached,
@@ -296,6 +297,17 @@ def _category_changed(sender, instance: TicketCategory, **kwargs) -> None:
 @receiver([post_save, post_delete], sender=RoutingRule)
 def _routing_rule_changed(sender, instance: RoutingRule, **kwargs) -> None:
     config_forget(ROUTING_RULES, [instance.owner_id])
+
+
+def products_forget(owner_id: int, skus) -> None:
+    """Drop the cached products ``skus`` of ``owner_id``: after a save, a delete or the bulk
+    upsert (which sends no signals)."""
+    config_forget(PRODUCTS, [f"{owner_id}:{sku}" for sku in skus])
+
+
+@receiver([post_save, post_delete], sender=Product)
+def _product_changed(sender, instance: Product, **kwargs) -> None:
+    products_forget(instance.owner_id, [instance.sku])
 
 
 @receiver([post_save, post_delete], sender=SlaPolicy)

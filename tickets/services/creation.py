@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from collab.config_cache import (
     PARTNERS,
     PARTY_CALENDAR,
+    PRODUCTS,
     ROUTING_RULES,
     SLA_POLICIES,
     config_cached,
@@ -360,16 +361,15 @@ def _ticket_build(
 
 
 class _CreateLookups(deadlines.SlaLookups):
-    """What creating tickets reads besides the request: routing rules, partners, SLA policies and
-    calendars from the configuration cache (``collab.config_cache``, dropped on every save), and
-    products, read once per call of ``ticket_create_many``."""
+    """What creating tickets reads besides the request: routing rules, partners, SLA policies,
+    calendars and products by SKU, from the configuration cache (``collab.config_cache``,
+    dropped on every save)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._products: dict[tuple[int, str], Product | None] = {}
-        self._config: dict[tuple[str, int], Any] = {}
+        self._config: dict[tuple[str, object], Any] = {}
 
-    def _cached(self, kind: str, ident: int, load: Callable[[], Any]) -> Any:
+    def _cached(self, kind: str, ident: object, load: Callable[[], Any]) -> Any:
         # Kept per call as well: a bulk chunk asks for the same entries for each of its rows.
         if (kind, ident) not in self._config:
             self._config[kind, ident] = config_cached(kind, ident, load)
@@ -389,9 +389,10 @@ class _CreateLookups(deadlines.SlaLookups):
         ]
 
     def product(self, owner_id: int, sku: str) -> Product | None:
-        if (owner_id, sku) not in self._products:
-            self._products[owner_id, sku] = _product_get(owner_id, sku)
-        return self._products[owner_id, sku]
+        (product,) = self._cached(
+            PRODUCTS, f"{owner_id}:{sku}", lambda: [_product_get(owner_id, sku)]
+        )
+        return product
 
     def partners(self, streamer: Party) -> dict[int, Party]:
         return self._cached(
