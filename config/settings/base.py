@@ -102,6 +102,11 @@ else:
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
 
+# HTTP requests one server process runs at once; more wait on its event loop (collab.asgi).
+COLLAB_REQUESTS_PER_PROCESS = env.int(
+    "COLLAB_REQUESTS_PER_PROCESS", default=env("DATABASE_POOL_MAX")
+)
+
 REDIS_URL = env("REDIS_URL")
 
 if REDIS_URL:

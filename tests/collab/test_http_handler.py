@@ -4,8 +4,10 @@ kept for reuse, and a streamed response is closed once it has been sent."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
+import time
 
 import pytest
 from asgiref.testing import ApplicationCommunicator
@@ -14,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import request_finished, request_started
 
 from attachments.services import attachment_add
+from collab.asgi import SyncChainASGIHandler
 from config.asgi import application
 from tenants.models import ApiKey
 from tests.conftest import drive, make_ticket
@@ -30,13 +33,13 @@ BODY = {
 }
 
 
-async def _send(method: str, path: str, body: bytes = b"", headers=()) -> dict:
+async def _send(method: str, path: str, body: bytes = b"", headers=(), app=application) -> dict:
     """One request; the response's status, headers and body, streamed or not (channels'
     ``HttpCommunicator`` cannot read the empty closing message of a streamed response)."""
     headers = [(b"host", b"testserver"), (b"content-length", str(len(body)).encode()), *headers]
     scope = {"type": "http", "http_version": "1.1", "method": method, "path": path}
     scope |= {"query_string": b"", "headers": headers}
-    communicator = ApplicationCommunicator(application, scope)
+    communicator = ApplicationCommunicator(app, scope)
     await communicator.send_input({"type": "http.request", "body": body})
     start = await communicator.receive_output(timeout=10)
     response = {"status": start["status"], "headers": start["headers"], "body": b""}
@@ -142,3 +145,30 @@ async def test_a_streamed_download_is_sent_whole_then_closed(cast, settings, tmp
     assert download["status"] == 200
     assert download["body"] == b"\x89PNG" + b"x" * 70_000
     assert [name for name, _thread in signals.fired] == ["started", "finished"]
+
+
+async def test_a_process_runs_at_most_its_share_of_requests_at_once(cast, settings):
+    settings.COLLAB_REQUESTS_PER_PROCESS = 2
+    handler = SyncChainASGIHandler()
+    running, most = [0], [0]
+    lock = threading.Lock()
+
+    def started(**kwargs) -> None:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.05)  # long enough for the others to start, were they let in
+
+    def finished(**kwargs) -> None:
+        with lock:
+            running[0] -= 1
+
+    request_started.connect(started)
+    request_finished.connect(finished)
+    try:
+        responses = await asyncio.gather(*(_send("GET", "/healthz", app=handler) for _ in range(6)))
+    finally:
+        request_started.disconnect(started)
+        request_finished.disconnect(finished)
+    assert [response["status"] for response in responses] == [200] * 6
+    assert most[0] == 2
