@@ -22,9 +22,14 @@ from .worker import kick
 _PARTY_RELATIONS = ("originator", "platform", "brand", "merchant", "handler", "custody_party")
 
 
+def _ticket_key(ticket: Ticket) -> int | str:
+    """How the outbox tells tickets apart: the id, or the reference of one not inserted yet."""
+    return ticket.pk if ticket.pk is not None else ticket.reference
+
+
 def _endpoints_by_ticket(
-    tickets: dict[int, Ticket], participants: dict[int, set[int]]
-) -> dict[int, list[WebhookEndpoint]]:
+    tickets: dict[int | str, Ticket], participants: dict[int | str, set[int]]
+) -> dict[int | str, list[WebhookEndpoint]]:
     """Active endpoints of the parties that may see each ticket (the visibility rule of DESIGN
     §2: ``participants``, and the ticket's platform if it oversees strongly), in id order. The
     endpoints come from the configuration cache."""
@@ -32,18 +37,18 @@ def _endpoints_by_ticket(
     party_ids.update(*participants.values())
     endpoints_of = {party_id: _party_endpoints(party_id) for party_id in sorted(party_ids)}
     found = {
-        ticket_id: sorted(
+        key: sorted(
             (
                 endpoint
-                for party_id in participants[ticket_id] | {ticket.platform_id}
+                for party_id in participants[key] | {ticket.platform_id}
                 for endpoint in endpoints_of.get(party_id, [])
-                if party_can_see_ticket(endpoint.party, ticket, participants[ticket_id])
+                if party_can_see_ticket(endpoint.party, ticket, participants[key])
             ),
             key=lambda endpoint: endpoint.pk,
         )
-        for ticket_id, ticket in tickets.items()
+        for key, ticket in tickets.items()
     }
-    return {ticket_id: endpoints for ticket_id, endpoints in found.items() if endpoints}
+    return {key: endpoints for key, endpoints in found.items() if endpoints}
 
 
 def _party_endpoints(party_id: int) -> list[WebhookEndpoint]:
@@ -87,7 +92,8 @@ def _payload(event: TicketEvent, party: Party, projected: dict) -> dict:
 
     ``projected`` memoises the projections over one batch: the events of a batch share their
     ticket's state, so each event and each (ticket, party) is projected once."""
-    event_key, ticket_key = ("event", event.pk), ("ticket", event.ticket_id, party.pk)
+    event_key = ("event", id(event))  # events not inserted yet have no id
+    ticket_key = ("ticket", _ticket_key(event.ticket), party.pk)
     if event_key not in projected:
         projected[event_key] = event_for_party(event)
     if ticket_key not in projected:
@@ -106,38 +112,54 @@ def deliveries_write(
     its kind). Must run inside the events' transaction. ``participants`` (party ids by ticket
     id) is read with ``participant_party_ids`` when the caller does not hold it. Returns how
     many rows were written."""
-    if not events:
-        return 0
-    tickets = {event.ticket_id: event.ticket for event in events}
     if participants is None:
-        participants = participant_party_ids(tickets.values())
+        participants = participant_party_ids(
+            {event.ticket_id: event.ticket for event in events}.values()
+        )
+    rows = deliveries_rows(events, participants=participants)
+    values_insert(WebhookDelivery, rows)
+    return len(rows)
+
+
+def deliveries_rows(
+    events: list[TicketEvent], *, participants: dict[int | str, set[int]]
+) -> list[dict]:
+    """The delivery rows of ``events`` (``values_insert`` rows), and the sender asked to look
+    once the transaction commits. The events and their tickets need not be inserted yet:
+    ``participants`` holds each ticket's party ids by ticket id, or by reference for a ticket not
+    inserted yet, whose rows carry its reference as ``ticket_reference`` instead of an
+    ``event_id`` and a ``ticket_id`` (``tickets_insert`` writes them with the ticket)."""
+    if not events:
+        return []
+    tickets = {_ticket_key(event.ticket): event.ticket for event in events}
     endpoints_of = _endpoints_by_ticket(tickets, participants)
     if not endpoints_of:
-        return 0
-    _relations_load([tickets[ticket_id] for ticket_id, found in endpoints_of.items() if found])
+        return []
+    _relations_load([tickets[key] for key in endpoints_of])
     rows: list[dict] = []
     projected: dict = {}
     for event in events:
-        ticket = tickets[event.ticket_id]
+        key = _ticket_key(event.ticket)
+        ticket = tickets[key]
         event.ticket = ticket
-        for endpoint in endpoints_of.get(event.ticket_id, []):
+        for endpoint in endpoints_of.get(key, []):
             if not endpoint.wants(event.kind):
                 continue
             if not event_visible_to_party(event, endpoint.party_id):
                 continue
-            rows.append(
-                {
-                    "endpoint_id": endpoint.pk,
-                    "message_id": WebhookDelivery.message_id_new(),
-                    "event_id": event.pk,
-                    "ticket_id": ticket.pk,
-                    "seq": event.seq,
-                    "kind": event.kind,
-                    "payload": _payload(event, endpoint.party, projected),
-                    "next_attempt_at": event.created_at,
-                }
-            )
+            row = {
+                "endpoint_id": endpoint.pk,
+                "message_id": WebhookDelivery.message_id_new(),
+                "event_id": event.pk,
+                "ticket_id": ticket.pk,
+                "seq": event.seq,
+                "kind": event.kind,
+                "payload": _payload(event, endpoint.party, projected),
+                "next_attempt_at": event.created_at,
+            }
+            if ticket.pk is None:
+                row["ticket_reference"] = ticket.reference
+            rows.append(row)
     if rows:
-        values_insert(WebhookDelivery, rows)
         transaction.on_commit(kick)
-    return len(rows)
+    return rows

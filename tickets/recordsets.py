@@ -116,7 +116,14 @@ def values_insert(model: type[Model], rows: list[dict]) -> None:
     if connection.vendor != "postgresql":
         model.objects.bulk_create([model(**row) for row in rows])
         return
-    fields = insert_fields(model)
+    with cursor_prepared() as cursor:
+        cursor.execute(_values_insert_sql(model), [values_document(rows, insert_fields(model))])
+
+
+def values_document(rows: list[dict], fields: list, extra: tuple[str, ...] = ()) -> str:
+    """``fields`` of rows given as ``{attname: value}`` dicts (plus the ``extra`` keys) as one
+    JSON array keyed by column: a field a row leaves out takes its default, ``auto_now`` and
+    ``auto_now_add`` fields the time now."""
     now = timezone.now()
     defaults = {
         field.attname: now
@@ -124,13 +131,13 @@ def values_insert(model: type[Model], rows: list[dict]) -> None:
         else field.get_default()
         for field in fields
     }
-    columns = [(field.column, field.attname) for field in fields]
-    document = [
-        {column: values[attname] for column, attname in columns}
-        for values in ({**defaults, **row} for row in rows)
-    ]
-    with cursor_prepared() as cursor:
-        cursor.execute(_values_insert_sql(model), [_document_text(document)])
+    columns = [(field.column, field.attname) for field in fields] + [(key, key) for key in extra]
+    return _document_text(
+        [
+            {column: values[attname] for column, attname in columns}
+            for values in ({**defaults, **row} for row in rows)
+        ]
+    )
 
 
 @functools.cache

@@ -89,8 +89,11 @@ def _written(prefix: str) -> list[tuple]:
                                  "resolve_by", "sla_policy_id")
                 ),
                 sorted(
-                    (d.endpoint_id, d.seq, d.kind, d.payload["data"]["ticket"]["state"])
-                    for d in WebhookDelivery.objects.filter(ticket_id=t.pk)
+                    (d.endpoint_id, d.seq, d.kind, d.payload["data"]["ticket"]["state"],
+                     # each delivery carries its own event: the ticket's, at the same sequence
+                     (d.event.ticket_id, d.event.seq) == (t.pk, d.seq),
+                     d.payload["data"]["event"]["ticket"] == t.reference)
+                    for d in WebhookDelivery.objects.filter(ticket_id=t.pk).select_related("event")
                 ),
             )
         )  # fmt: skip
@@ -120,6 +123,8 @@ def test_many_writes_what_one_by_one_writes(configured):
     ]
     one, many = _written("ONE-"), _written("MANY-")
     assert len(one) == 3 and one == many
+    assert all(delivery[4:] == (True, True) for ticket in many for delivery in ticket[-1])
+    assert sum(len(ticket[-1]) for ticket in many) > 3  # the outbox was written
     # References stay consecutive and distinct.
     references = [r[0].reference for r in results if not isinstance(r, Exception)]
     assert len(set(references)) == 3 and references == sorted(references)

@@ -21,6 +21,7 @@ from collab.config_cache import (
     config_cached,
 )
 from collab.prepared import cursor_prepared
+from integrations.outbox import deliveries_rows
 from tenants.actors import Actor
 from tenants.models import Party, PartyKind, RoutingMode
 from tenants.selectors import partner_qs_for_streamer
@@ -261,15 +262,18 @@ def _tickets_save(
         for request, reference in zip(requests, _references_next(len(requests)), strict=True)
     ]
     events = [event for new in built for event in new.events]
-    tickets_insert(
+    # Who takes part in each ticket, by reference: the outbox rows are built before the insert.
+    taking_part = {new.ticket.reference: {p.party_id for p in new.participants} for new in built}
+    outbox_written = tickets_insert(
         [new.ticket for new in built],
         events,
         [p for new in built for p in new.participants],
         [period for new in built for period in new.periods],
+        outbox=lambda inserted: deliveries_rows(inserted, participants=taking_part),
     )
     for new in built:
         _participants_hold(new.ticket, new.participants)
-    _Change(events).publish_on_commit()
+    _Change(events, outbox_written).publish_on_commit()
     return [(new.ticket, new.token) for new in built]
 
 

@@ -22,17 +22,18 @@ from ..models import (
 from ..selectors import participant_party_ids
 
 
-def _publish(events: list[TicketEvent]) -> None:
+def _publish(events: list[TicketEvent], outbox: list[TicketEvent] | None = None) -> None:
     """Outbox rows and notifications now, in the events' transaction (a crash after commit
     must not lose them); the live push after commit, once for all the events. The three ask
     who takes part in the tickets once between them: each reading it for itself cost a batch
-    of a few hundred tickets two more queries and as many Python-side IN lists."""
+    of a few hundred tickets two more queries and as many Python-side IN lists. ``outbox``:
+    the events whose deliveries are still to be written (default: all of them)."""
     if not events:
         return
     participants = participant_party_ids(
         {event.ticket_id: event.ticket for event in events}.values()
     )
-    deliveries_write(events, participants=participants)
+    deliveries_write(events if outbox is None else outbox, participants=participants)
     notifications_write(events, participants=participants)
     transaction.on_commit(lambda: events_committed(events, participants=participants))
 
@@ -42,8 +43,9 @@ class _Pending:
     ``on_commit`` only so that Django drops it, as it drops every callback, when the call's
     savepoint rolls back; the scope publishes the survivors itself and this runs as a no-op."""
 
-    def __init__(self, events: list[TicketEvent]) -> None:
+    def __init__(self, events: list[TicketEvent], outbox_written: bool) -> None:
         self.events = events
+        self.outbox_written = outbox_written
 
     def __call__(self) -> None:
         pass
@@ -59,13 +61,15 @@ class _Change:
     ``side_effects_batched`` scope."""
 
     events: list[TicketEvent]
+    # Their webhook deliveries are written already (``tickets_insert``, with the tickets).
+    outbox_written: bool = False
 
     def publish_on_commit(self) -> None:
         batched = _batched.get()
         if batched is None or not connection.in_atomic_block:
-            _publish(self.events)
+            _publish(self.events, [] if self.outbox_written else None)
             return
-        pending = _Pending(self.events)
+        pending = _Pending(self.events, self.outbox_written)
         transaction.on_commit(pending)
         batched.append(pending)
 
@@ -89,8 +93,12 @@ def side_effects_batched() -> Iterator[None]:
     finally:
         _batched.reset(token)
     # Django has removed the callbacks of rolled-back savepoints; what is left was kept.
-    alive = {id(callback) for _savepoints, callback, _robust in connection.run_on_commit}
-    _publish([event for call in pending if id(call) in alive for event in call.events])
+    kept = {id(callback) for _savepoints, callback, _robust in connection.run_on_commit}
+    alive = [call for call in pending if id(call) in kept]
+    _publish(
+        [event for call in alive for event in call.events],
+        [event for call in alive if not call.outbox_written for event in call.events],
+    )
 
 
 def _event_build(
