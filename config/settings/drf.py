@@ -12,7 +12,11 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "EXCEPTION_HANDLER": "integrations.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    # Per API key or person, and per client IP on the public buyer endpoints.
+    # Per API key or person, and per client IP on the public buyer endpoints. The IP is the
+    # connection's (REMOTE_ADDR), as for the buyer pages (buyer.ratelimit): an X-Forwarded-For
+    # is the caller's to forge. Behind a proxy the server rewrites REMOTE_ADDR from the proxy's
+    # header (README, "Serving in production").
+    "NUM_PROXIES": 0,
     "DEFAULT_THROTTLE_RATES": {
         "caller": env("COLLAB_API_RATE", default="6000/min"),
         "public": env("COLLAB_PUBLIC_API_RATE", default="60/min"),

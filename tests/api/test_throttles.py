@@ -1,5 +1,6 @@
-"""The per-key rate limit: refuses with 429 and ``Retry-After`` once the window is full; the
-request times are kept compactly (``integrations.api.throttles``)."""
+"""The rate limits: per key, refused with 429 and ``Retry-After`` once the window is full, the
+request times kept compactly; per address on the public endpoints, whatever forwarded-for header
+the caller sends (``integrations.api.throttles``)."""
 
 from __future__ import annotations
 
@@ -33,3 +34,18 @@ def test_a_key_is_refused_once_its_window_is_full(cast, api, three_a_minute):
     )
     assert isinstance(history, array) and len(history) == 3
     assert list(history) == sorted(history, reverse=True)
+
+
+def test_a_forged_forwarded_for_buys_no_fresh_budget(db, client, monkeypatch):
+    """The public endpoints' budget is per address: the connection's, as buyer pages count it
+    (``buyer.ratelimit``), never an ``X-Forwarded-For`` the caller writes itself."""
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"caller": "1000/min", "public": "3/min"}
+    )
+    codes = [
+        client.get(
+            "/api/v1/public/tickets/nope/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}"
+        ).status_code
+        for n in range(4)
+    ]
+    assert codes == [404, 404, 404, 429]
