@@ -173,17 +173,28 @@ def _percentile(values: list[float], p: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU of these processes so far (``/proc``; gone ones count nothing)."""
-    ticks = 0
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User and system CPU of each of these processes so far (``/proc``; gone ones left out)."""
+    seconds = {}
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
         except FileNotFoundError:
             continue
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
+
+
+def _cpu_used(server: subprocess.Popen, before: dict[str, dict[int, float]]) -> dict[str, float]:
+    """CPU seconds since ``before`` (``_cpu_seconds`` of ``_processes``), by kind, over the
+    processes alive now: a database session the pool opened meanwhile counts whole, one that
+    ended meanwhile counts nothing (summed per kind instead, its earlier CPU came off the total)."""
+    now = {name: _cpu_seconds(pids) for name, pids in _processes(server).items()}
+    return {
+        name: sum(used - before[name].get(pid, 0.0) for pid, used in pids.items())
+        for name, pids in now.items()
+    }
 
 
 def _processes(server: subprocess.Popen) -> dict[str, list[int]]:
@@ -250,12 +261,11 @@ def load(key: str, clients: int, seconds: float, server: subprocess.Popen) -> di
         window["stop"] = window["start"] + seconds
         await asyncio.gather(*running)
 
-    processes = _processes(server)
-    cpu_before = {name: _cpu_seconds(pids) for name, pids in processes.items()}
+    cpu_before = {name: _cpu_seconds(pids) for name, pids in _processes(server).items()}
     client_before = time.process_time()
     uvloop.run(run())
     elapsed = time.perf_counter() - window["start"]
-    cpu = {name: _cpu_seconds(pids) - cpu_before[name] for name, pids in processes.items()}
+    cpu = _cpu_used(server, cpu_before)
     cpu["client"] = time.process_time() - client_before
     return {
         "clients": clients,
