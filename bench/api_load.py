@@ -14,8 +14,9 @@
 
 Before and after the load, the machine's own speed: single-row INSERT transactions per second
 on one connection, the yardstick the issue gives for this machine ("PostgreSQL alone commits
-about 4,500"). This virtual machine's speed moves by a third from one hour to the next; figures
-compare only with the yardstick beside them.
+about 4,500"). This virtual machine's speed moves by a third from one hour to the next, so read
+the figures with the yardstick beside them, and with the load client's own CPU per request, which
+follows the speed of the cores more closely (the yardstick also waits on the disk).
 """
 
 from __future__ import annotations
