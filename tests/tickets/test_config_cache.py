@@ -1,6 +1,6 @@
-"""Ticket creation reads categories, routing rules, partners, SLA policies, calendars and webhook
-endpoints from a cache (``collab.config_cache``): a change made through the models or the
-services counts from the next create on, as if read from the database."""
+"""Ticket creation reads categories, routing rules, partners, SLA policies, calendars, webhook
+endpoints and products by SKU from a cache (``collab.config_cache``): a change made through the
+models or the services counts from the next create on, as if read from the database."""
 
 from __future__ import annotations
 
@@ -115,6 +115,20 @@ def test_a_products_brand_changed_by_the_bulk_upsert_routes_the_next_create(cast
     assert handler() == cast.other_brand
     Product.objects.get(owner=cast.streamer, sku="NP-1").delete()
     assert handler() is None
+
+
+def test_a_product_whose_sku_is_changed_no_longer_routes_its_old_sku(cast, api):
+    rule(cast.streamer, action=RoutingAction.ROUTE_TO_BRAND)
+    product = Product.objects.create(owner=cast.streamer, sku="NP-1", name="Shoe", brand=cast.brand)
+
+    def handler(sku: str):
+        return make_ticket(cast, sku=sku, brand=None, merchant=None)[0].handler
+
+    assert handler("NP-1") == cast.brand
+    product.sku = "NP-2"  # as the admin's change form saves it
+    product.save()
+    assert handler("NP-1") is None
+    assert handler("NP-2") == cast.brand
 
 
 def test_the_in_process_cache_stays_bounded_however_many_skus_are_read(monkeypatch, settings):

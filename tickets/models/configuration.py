@@ -2,7 +2,7 @@
 in tickets/sla.py and the rules in tickets/routing.py."""
 
 from django.db import models
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
@@ -308,6 +308,16 @@ def products_forget(owner_id: int, skus) -> None:
 @receiver([post_save, post_delete], sender=Product)
 def _product_changed(sender, instance: Product, **kwargs) -> None:
     products_forget(instance.owner_id, [instance.sku])
+
+
+@receiver(pre_save, sender=Product)
+def _product_rekeyed(sender, instance: Product, **kwargs) -> None:
+    # A product given another SKU or owner (the admin's change form) leaves its old key behind.
+    if instance.pk is None:
+        return
+    before = Product.objects.filter(pk=instance.pk).values_list("owner_id", "sku").first()
+    if before is not None and before != (instance.owner_id, instance.sku):
+        products_forget(before[0], [before[1]])
 
 
 @receiver([post_save, post_delete], sender=SlaPolicy)
